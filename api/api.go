@@ -1,0 +1,248 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mqtrigger/mqtrigger/awserr"
+	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+// Body limits. Lambda refuses CreateFunction requests over 69905067 bytes (a 50 MB zip,
+// base64-encoded); everything else the API takes is small.
+const (
+	maxFunctionsBody = 69905067
+	maxBody          = 1 << 20
+)
+
+// Functions is what the API needs from the function registry: resolving a mapping's
+// function to its ARN, and serving the functions API (/2015-03-31/functions/...).
+type Functions interface {
+	// FunctionArn returns the function's ARN, or an error for which NotFound is true.
+	FunctionArn(ctx context.Context, name string) (string, error)
+	Handler() http.Handler
+}
+
+// Options configure the API. Config and Store are required.
+type Options struct {
+	Config    *config.Config // region, account, credentials and brokers
+	Store     store.Store
+	Functions Functions // nil: no function exists and /2015-03-31/functions is not served
+	Secrets   Secrets   // nil: the Secrets Manager operations answer ServiceUnavailable
+	// CompileFilters checks FilterCriteria patterns; its error text is returned to the
+	// caller as Lambda's message. Nil accepts every pattern.
+	CompileFilters func(patterns []string) error
+	// Notify is called with a mapping's UUID after each write, so the engine acts at once.
+	Notify func(uuid string)
+	// Metrics receives the API's collectors and is served at /metrics; nil: a new registry.
+	Metrics *prometheus.Registry
+	Logger  *slog.Logger // nil: slog.Default()
+	// Now is the clock for signatures and timestamps; nil: time.Now.
+	Now func() time.Time
+}
+
+// API is the HTTP API: Lambda's event source mapping and functions operations, a
+// Secrets Manager subset, /healthz and /metrics. It is an http.Handler.
+type API struct {
+	opts    Options
+	log     *slog.Logger
+	auth    *authenticator
+	metrics *metrics
+	promh   http.Handler
+	fnh     http.Handler
+
+	createMu sync.Mutex // serializes the duplicate check and insert of Create
+}
+
+// New returns the API for opts.
+func New(opts Options) (*API, error) {
+	if opts.Config == nil || opts.Store == nil {
+		return nil, errors.New("api: Options.Config and Options.Store are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(opts.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	a := &API{
+		opts:    opts,
+		log:     opts.Logger,
+		auth:    newAuthenticator(opts.Config, opts.Now),
+		metrics: m,
+		promh:   promhttp.HandlerFor(opts.Metrics, promhttp.HandlerOpts{}),
+	}
+	if opts.Functions != nil {
+		a.fnh = opts.Functions.Handler()
+	}
+	return a, nil
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+// RequestID returns the x-amzn-RequestId of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// ServeHTTP routes one request: open endpoints, then authentication, then the operation.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := uuid.NewString()
+	w.Header().Set("x-amzn-RequestId", rid)
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, rid))
+	op := classify(r)
+	var code string
+	defer func() {
+		d := time.Since(start)
+		a.metrics.observe(op.name, rec.status, d)
+		if op.open {
+			return // health checks and scrapes are not worth a log line each
+		}
+		attrs := []any{"operation", op.name, "status", rec.status, "duration", d.Round(time.Microsecond), "request_id", rid}
+		if code != "" {
+			attrs = append(attrs, "error", code)
+		}
+		if rec.key != "" {
+			attrs = append(attrs, "access_key_id", rec.key)
+		}
+		a.log.LogAttrs(r.Context(), levelFor(rec.status), "request", slogAttrs(attrs)...)
+	}()
+
+	switch {
+	case op.name == "Healthz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(rec, "ok\n")
+		return
+	case op.name == "Metrics":
+		a.promh.ServeHTTP(rec, r)
+		return
+	}
+
+	limit := int64(maxBody)
+	if op.functions {
+		limit = maxFunctionsBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			e := awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+				"Request must be smaller than %d bytes for the %s operation", limit, op.name)
+			code = e.Code
+			op.writeError(rec, e)
+			return
+		}
+		e := awserr.New(http.StatusBadRequest, "InvalidRequestContentException", "Could not read the request body: %v", err)
+		code = e.Code
+		op.writeError(rec, e)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	key, aerr := a.auth.verify(r, body, op.service)
+	rec.key = key
+	if aerr != nil {
+		code = aerr.code
+		a.writeAuthError(rec, op, aerr)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	if e := a.dispatch(rec, r, op, body); e != nil {
+		code = e.Code
+		if e.Status >= 500 {
+			a.log.Error("request failed", "operation", op.name, "request_id", rid, "err", e.Message)
+		}
+		op.writeError(rec, e)
+	}
+}
+
+func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, body []byte) *awserr.Error {
+	switch op.name {
+	case "CreateEventSourceMapping":
+		return a.createMapping(w, r, body)
+	case "GetEventSourceMapping":
+		return a.getMapping(w, r, op.uuid)
+	case "UpdateEventSourceMapping":
+		return a.updateMapping(w, r, op.uuid, body)
+	case "DeleteEventSourceMapping":
+		return a.deleteMapping(w, r, op.uuid)
+	case "ListEventSourceMappings":
+		return a.listMappings(w, r)
+	}
+	if op.service == serviceSecretsManager {
+		return a.secretsManager(w, r, op.name, body)
+	}
+	if op.functions && a.fnh != nil {
+		a.fnh.ServeHTTP(w, r)
+		return nil
+	}
+	return awserr.New(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path)
+}
+
+func levelFor(status int) slog.Level {
+	if status >= 500 {
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+func slogAttrs(kv []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
+	}
+	return out
+}
+
+// recorder remembers the status written, for logs and metrics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	key    string
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Flush lets streamed responses (Invoke) through.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

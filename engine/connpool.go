@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/openwire"
+)
+
+// connPool shares broker connections: mappings on the same broker with the same
+// credentials use one connection, each worker with its own session, so thousands of
+// mappings do not exhaust a broker's connection limit.
+type connPool struct {
+	log     *slog.Logger
+	metrics *metrics
+	mu      sync.Mutex
+	conns   map[connKey]*pooledConn
+}
+
+type connKey struct {
+	broker string
+	user   string
+	secret [32]byte // hash of the password: a changed secret gets a new connection
+}
+
+type pooledConn struct {
+	ready chan struct{} // closed once dialing finished
+	conn  *openwire.Conn
+	err   error
+	refs  int
+}
+
+// lease is one runner's use of a pooled connection.
+type lease struct {
+	key  connKey
+	pc   *pooledConn
+	conn *openwire.Conn
+}
+
+func newConnPool(log *slog.Logger, m *metrics) *connPool {
+	return &connPool{log: log.With("component", "connections"), metrics: m, conns: make(map[connKey]*pooledConn)}
+}
+
+func (p *connPool) acquire(ctx context.Context, b Broker, user, password string) (*lease, error) {
+	key := connKey{broker: b.ARN, user: user, secret: sha256.Sum256([]byte(password))}
+	for {
+		p.mu.Lock()
+		pc := p.conns[key]
+		if pc != nil && pc.conn != nil && isDone(pc.conn) {
+			delete(p.conns, key)
+			pc = nil
+		}
+		if pc == nil {
+			pc = &pooledConn{ready: make(chan struct{})}
+			p.conns[key] = pc
+			pc.refs++
+			p.mu.Unlock()
+			pc.conn, pc.err = p.dial(ctx, b, user, password)
+			close(pc.ready)
+			if pc.err != nil {
+				p.mu.Lock()
+				if p.conns[key] == pc {
+					delete(p.conns, key)
+				}
+				p.mu.Unlock()
+				return nil, pc.err
+			}
+			return &lease{key: key, pc: pc, conn: pc.conn}, nil
+		}
+		pc.refs++
+		p.mu.Unlock()
+		select {
+		case <-pc.ready:
+		case <-ctx.Done():
+			p.drop(key, pc)
+			return nil, ctx.Err()
+		}
+		if pc.err != nil {
+			p.drop(key, pc)
+			continue // the dial this waited on failed; try once more on our own
+		}
+		return &lease{key: key, pc: pc, conn: pc.conn}, nil
+	}
+}
+
+func (p *connPool) dial(ctx context.Context, b Broker, user, password string) (*openwire.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	up := p.metrics.connectionUp.WithLabelValues(b.Name)
+	conn, err := openwire.Dial(dctx, b.URL, openwire.Config{
+		User:      user,
+		Password:  password,
+		TLSConfig: b.TLS,
+		Logger:    p.log,
+		OnReconnect: func(err error) {
+			p.log.Warn("broker connection failed over", "broker", b.Name, "err", err)
+			p.metrics.reconnects.WithLabelValues(b.Name).Inc()
+		},
+	})
+	if err != nil {
+		up.Set(0)
+		return nil, fmt.Errorf("connecting to broker %s: %w", b.Name, err)
+	}
+	up.Set(1)
+	p.log.Info("connected to broker", "broker", b.Name, "user", user)
+	return conn, nil
+}
+
+func (p *connPool) release(l *lease) { p.drop(l.key, l.pc) }
+
+// drop gives back one reference; the last one closes the connection.
+func (p *connPool) drop(key connKey, pc *pooledConn) {
+	p.mu.Lock()
+	pc.refs--
+	last := pc.refs == 0
+	if last && p.conns[key] == pc {
+		delete(p.conns, key)
+	}
+	p.mu.Unlock()
+	if last && pc.conn != nil {
+		_ = pc.conn.Close()
+	}
+}
+
+func (p *connPool) closeAll() {
+	p.mu.Lock()
+	list := p.conns
+	p.conns = make(map[connKey]*pooledConn)
+	p.mu.Unlock()
+	for _, pc := range list {
+		<-pc.ready
+		if pc.conn != nil {
+			_ = pc.conn.Close()
+		}
+	}
+}
+
+func isDone(c *openwire.Conn) bool {
+	select {
+	case <-c.Done():
+		return true
+	default:
+		return false
+	}
+}

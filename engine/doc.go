@@ -1,0 +1,20 @@
+// Package engine runs event source mappings: for every enabled mapping it reads the
+// mapping's queue over OpenWire, batches messages, filters them, invokes the function
+// synchronously with the aws:mq event, and acknowledges, redelivers or dead-letters
+// what it read.
+//
+// An Engine is a supervisor: it keeps the running consumers equal to the mappings in
+// the store, drives their states (Creating → Enabled, Updating → Enabled, Disabling →
+// Disabled, Deleting → gone), and records StateTransitionReason and
+// LastProcessingResult as Lambda does.
+//
+// Each mapping gets up to MaximumConcurrency workers. A worker owns one OpenWire
+// session and queue consumer and handles one batch at a time, so batches of one
+// mapping run concurrently only across workers, and with MaximumConcurrency 1 the
+// queue's order is kept. Workers are added while the queue keeps full batches coming
+// and leave again when they sit idle. Mappings on the same broker with the same
+// credentials share one connection.
+//
+// Nothing is acknowledged before the function has succeeded, so a crash at any
+// moment loses nothing: the broker redelivers whatever was not acknowledged.
+package engine

@@ -1,0 +1,374 @@
+package engine_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mqtrigger/mqtrigger/engine"
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/openwire"
+	"github.com/mqtrigger/mqtrigger/secrets"
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(brokertest.Main(m)) }
+
+const (
+	region    = "us-east-1"
+	accountID = "123456789012"
+	brokerARN = "arn:aws:mq:us-east-1:123456789012:broker:test:b-0001"
+)
+
+// harness runs an Engine against a real broker, a real SQLite store, real secrets and
+// a real function registry.
+type harness struct {
+	t         *testing.T
+	broker    *brokertest.Broker
+	store     store.Store
+	secrets   *secrets.Manager
+	functions *function.Registry
+	engine    *engine.Engine
+	secretARN string
+	registry  *prometheus.Registry
+	// brokerURL may be changed before newHarness returns (failover tests).
+	brokerURL string
+}
+
+type harnessOptions struct {
+	broker    *brokertest.Broker
+	brokerURL string // default broker.URL
+	functions []function.Spec
+}
+
+func newHarness(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
+	if o.broker == nil {
+		o.broker = brokertest.Shared(t)
+	}
+	if o.brokerURL == "" {
+		o.brokerURL = o.broker.URL
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	key := make([]byte, 32)
+	rand.Read(key)
+	sec, err := secrets.New(st, key, region, accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, broker: o.broker, store: st, secrets: sec, brokerURL: o.brokerURL, registry: prometheus.NewRegistry()}
+	h.secretARN = h.putSecret("broker-"+uuid.NewString()[:8], o.broker.User, o.broker.Password)
+
+	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	fns, err := function.NewRegistry(function.RegistryOptions{
+		Store: st, DataDir: dir, Region: region, AccountID: accountID, Logger: logger, Configured: o.functions,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.functions = fns
+	t.Cleanup(func() { fns.Close() })
+
+	policy := openwire.DefaultRedeliveryPolicy()
+	policy.InitialRedeliveryDelay = 20 * time.Millisecond
+	policy.RedeliveryDelay = 20 * time.Millisecond
+	h.engine = engine.New(engine.Options{
+		Store:       st,
+		Credentials: sec,
+		Functions:   fns,
+		Brokers: func(arn string) (engine.Broker, bool) {
+			if arn != brokerARN {
+				return engine.Broker{}, false
+			}
+			return engine.Broker{ARN: arn, Name: "test", URL: h.brokerURL, Redelivery: policy}, true
+		},
+		Registerer:     h.registry,
+		Logger:         logger,
+		ResyncInterval: time.Second,
+		IdleTimeout:    time.Second,
+		RetryDelay:     time.Second,
+	})
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); h.engine.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h
+}
+
+// testWriter sends logs to t.Log, so they show only for failing tests.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p[:len(p)-1]))
+	return len(p), nil
+}
+
+func (h *harness) putSecret(name, user, password string) string {
+	h.t.Helper()
+	value, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	out, err := h.secrets.Create(context.Background(), secrets.CreateInput{Name: name, SecretString: string(value)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out.ARN
+}
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// queueName is a queue of the test's own.
+func queueName(t *testing.T) string {
+	return unsafeChars.ReplaceAllString(t.Name(), ".") + "." + uuid.NewString()[:8]
+}
+
+// create stores a mapping as the API does and waits until the engine enabled it.
+func (h *harness) create(cfg mapping.Config) string {
+	h.t.Helper()
+	cfg.UUID = uuid.NewString()
+	if cfg.EventSourceArn == "" {
+		cfg.EventSourceArn = brokerARN
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = mapping.DefaultBatchSize
+	}
+	if cfg.SourceAccessConfigurations == nil {
+		cfg.SourceAccessConfigurations = []mapping.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: h.secretARN}}
+	}
+	cfg.Enabled = true
+	cfg.FunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:" + cfg.FunctionName
+	raw, _ := json.Marshal(cfg)
+	err := h.store.CreateMapping(context.Background(), &store.Mapping{
+		UUID: cfg.UUID, FunctionName: cfg.FunctionName, EventSourceArn: cfg.EventSourceArn, Config: raw,
+		State: mapping.StateCreating, StateTransitionReason: mapping.ReasonUserInitiated,
+		LastProcessingResult: mapping.ResultNoRecordsProcessed, LastModified: time.Now(),
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.engine.Notify(cfg.UUID)
+	h.waitState(cfg.UUID, mapping.StateEnabled)
+	return cfg.UUID
+}
+
+// update changes a mapping as the API does: the new config and a transitional state.
+func (h *harness) update(id, state string, change func(*mapping.Config)) {
+	h.t.Helper()
+	for {
+		rec, err := h.store.GetMapping(context.Background(), id)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		var cfg mapping.Config
+		json.Unmarshal(rec.Config, &cfg)
+		change(&cfg)
+		rec.Config, _ = json.Marshal(cfg)
+		rec.State = state
+		rec.StateTransitionReason = mapping.ReasonUserInitiated
+		err = h.store.UpdateMapping(context.Background(), rec)
+		if err == nil {
+			break
+		}
+		if err != store.ErrConflict {
+			h.t.Fatal(err)
+		}
+	}
+	h.engine.Notify(id)
+}
+
+func (h *harness) mapping(id string) *store.Mapping {
+	rec, err := h.store.GetMapping(context.Background(), id)
+	if err != nil {
+		h.t.Fatalf("mapping %s: %v", id, err)
+	}
+	return rec
+}
+
+func (h *harness) waitState(id, state string) {
+	h.t.Helper()
+	waitFor(h.t, 30*time.Second, func() error {
+		rec, err := h.store.GetMapping(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if rec.State != state {
+			return fmt.Errorf("state %s, want %s (reason %s, result %q)", rec.State, state, rec.StateTransitionReason, rec.LastProcessingResult)
+		}
+		return nil
+	})
+}
+
+// waitFor polls fn until it returns nil or the time is up.
+func waitFor(t *testing.T, total time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", total, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// send puts messages on a queue with the Go client.
+func send(t *testing.T, b *brokertest.Broker, queue string, msgs ...*openwire.Message) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sess.NewProducer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if err := p.Send(ctx, openwire.Queue(queue), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func text(body string) *openwire.Message {
+	return &openwire.Message{Kind: openwire.KindText, Text: body, Persistent: true}
+}
+
+// drain reads what is left on a queue (without waiting long) and acks it.
+func drain(t *testing.T, b *brokertest.Broker, queue string, wait time.Duration) []*openwire.Message {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sess.NewConsumer(ctx, queue, openwire.ConsumerOptions{Prefetch: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*openwire.Message
+	for {
+		rctx, cancel := context.WithTimeout(ctx, wait)
+		m, err := c.Receive(rctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		out = append(out, m)
+		if err := c.Ack(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// recorder is an HTTP function that records every invocation.
+type recorder struct {
+	mu          sync.Mutex
+	invocations [][]events.ActiveMQMessage
+	// respond decides the answer; nil answers 200 {}.
+	respond func(msgs []events.ActiveMQMessage) (status int, body string)
+	server  *httptest.Server
+}
+
+func newRecorder(t *testing.T, respond func([]events.ActiveMQMessage) (int, string)) *recorder {
+	r := &recorder{respond: respond}
+	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var ev events.ActiveMQEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Errorf("function got an event that does not decode: %v", err)
+			w.WriteHeader(400)
+			return
+		}
+		r.mu.Lock()
+		r.invocations = append(r.invocations, ev.Messages)
+		r.mu.Unlock()
+		status, out := 200, "{}"
+		if r.respond != nil {
+			status, out = r.respond(ev.Messages)
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, out)
+	}))
+	t.Cleanup(r.server.Close)
+	return r
+}
+
+func (r *recorder) spec(name string) function.Spec {
+	return function.Spec{Name: name, URL: r.server.URL, Timeout: 30 * time.Second}
+}
+
+// deliveries counts how often each body reached the function.
+func (r *recorder) deliveries() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int)
+	for _, inv := range r.invocations {
+		for _, m := range inv {
+			out[decode(m.Data)]++
+		}
+	}
+	return out
+}
+
+func (r *recorder) batchSizes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []int
+	for _, inv := range r.invocations {
+		out = append(out, len(inv))
+	}
+	return out
+}
+
+func (r *recorder) total() int {
+	n := 0
+	for _, s := range r.batchSizes() {
+		n += s
+	}
+	return n
+}
+
+func decode(data string) string {
+	b, _ := base64.StdEncoding.DecodeString(data)
+	return string(b)
+}
+
+func storeFilter() store.MappingFilter { return store.MappingFilter{} }

@@ -1,0 +1,182 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/openwire"
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+func numbered(prefix string, from, to int) []*openwire.Message {
+	var out []*openwire.Message
+	for i := from; i < to; i++ {
+		out = append(out, text(fmt.Sprintf("%s-%05d", prefix, i)))
+	}
+	return out
+}
+
+func waitDelivered(t *testing.T, rec *recorder, n int, total time.Duration) {
+	t.Helper()
+	waitFor(t, total, func() error {
+		if got := len(rec.deliveries()); got < n {
+			return fmt.Errorf("%d of %d distinct messages delivered", got, n)
+		}
+		return nil
+	})
+}
+
+// Disable stops consumption, enable resumes it, delete removes the mapping; each
+// state is reported on the way.
+func TestDisableEnableDelete(t *testing.T) {
+	rec := newRecorder(t, nil)
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
+	send(t, h.broker, q, numbered("a", 0, 10)...)
+	waitDelivered(t, rec, 10, 20*time.Second)
+
+	h.update(id, mapping.StateDisabling, func(c *mapping.Config) { c.Enabled = false })
+	h.waitState(id, mapping.StateDisabled)
+	send(t, h.broker, q, numbered("b", 0, 10)...)
+	// Nothing may arrive while disabled; give a running consumer time to show itself.
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		if got := len(rec.deliveries()); got != 10 {
+			t.Fatalf("%d messages delivered while disabled", got-10)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	h.update(id, mapping.StateEnabling, func(c *mapping.Config) { c.Enabled = true })
+	h.waitState(id, mapping.StateEnabled)
+	waitDelivered(t, rec, 20, 20*time.Second)
+
+	h.update(id, mapping.StateDeleting, func(*mapping.Config) {})
+	waitFor(t, 20*time.Second, func() error {
+		_, err := h.store.GetMapping(context.Background(), id)
+		if err != store.ErrNotFound {
+			return fmt.Errorf("mapping still there (err %v)", err)
+		}
+		return nil
+	})
+}
+
+// An update mid-stream (batch size, concurrency) loses nothing.
+func TestUpdateMidStreamLosesNothing(t *testing.T) {
+	rec := newRecorder(t, nil)
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 5, MaximumBatchingWindowInSeconds: intp(0),
+		ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 2}})
+	send(t, h.broker, q, numbered("u", 0, 1000)...)
+	waitFor(t, 20*time.Second, func() error {
+		if rec.total() < 100 {
+			return fmt.Errorf("%d delivered", rec.total())
+		}
+		return nil
+	})
+	h.update(id, mapping.StateUpdating, func(c *mapping.Config) {
+		c.BatchSize = 50
+		c.ScalingConfig = &mapping.ScalingConfig{MaximumConcurrency: 4}
+	})
+	h.waitState(id, mapping.StateEnabled)
+	send(t, h.broker, q, numbered("u", 1000, 2000)...)
+	waitDelivered(t, rec, 2000, 60*time.Second)
+	var cfg mapping.Config
+	json.Unmarshal(h.mapping(id).Config, &cfg)
+	if cfg.BatchSize != 50 {
+		t.Fatalf("stored BatchSize %d", cfg.BatchSize)
+	}
+	big := false
+	for _, s := range rec.batchSizes() {
+		if s > 5 {
+			big = true
+		}
+	}
+	if !big {
+		t.Fatalf("no batch larger than 5 after BatchSize became 50: %v", rec.batchSizes())
+	}
+}
+
+// Credentials the broker refuses stop the mapping with EVENT_SOURCE_AUTHN_ERROR; a
+// corrected secret heals it.
+func TestRefusedCredentials(t *testing.T) {
+	rec := newRecorder(t, nil)
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	bad := h.putSecret("wrong-password", h.broker.User, "not-the-password")
+	send(t, h.broker, q, text("waiting"))
+	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, MaximumBatchingWindowInSeconds: intp(0),
+		SourceAccessConfigurations: []mapping.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: bad}}})
+	waitFor(t, 20*time.Second, func() error {
+		m := h.mapping(id)
+		if m.StateTransitionReason != mapping.ReasonEventSourceAuthnError {
+			return fmt.Errorf("reason %q, result %q", m.StateTransitionReason, m.LastProcessingResult)
+		}
+		return nil
+	})
+	if rec.total() != 0 {
+		t.Fatal("function invoked without a broker connection")
+	}
+	value, _ := json.Marshal(map[string]string{"username": h.broker.User, "password": h.broker.Password})
+	if _, err := h.secrets.PutValue(context.Background(), secretsPut(bad, string(value))); err != nil {
+		t.Fatal(err)
+	}
+	waitDelivered(t, rec, 1, 30*time.Second)
+	waitFor(t, 10*time.Second, func() error {
+		if m := h.mapping(id); m.StateTransitionReason != mapping.ReasonUserInitiated || m.State != mapping.StateEnabled {
+			return fmt.Errorf("state %s reason %s", m.State, m.StateTransitionReason)
+		}
+		return nil
+	})
+}
+
+// A mapping whose function does not exist stops with FUNCTION_CONFIG_NOT_VALID and
+// takes no message.
+func TestMissingFunction(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	q := queueName(t)
+	send(t, h.broker, q, text("kept"))
+	id := h.create(mapping.Config{FunctionName: "nope", Queues: []string{q}})
+	waitFor(t, 20*time.Second, func() error {
+		if m := h.mapping(id); m.StateTransitionReason != mapping.ReasonFunctionConfigInvalid {
+			return fmt.Errorf("reason %q", m.StateTransitionReason)
+		}
+		return nil
+	})
+	left := drain(t, h.broker, q, time.Second)
+	if len(left) != 1 || left[0].RedeliveryCounter != 0 {
+		t.Fatalf("queue holds %d messages; the message must wait untouched", len(left))
+	}
+}
+
+// A broker restart in the middle of a stream: the mapping reconnects by itself and
+// finishes the stream.
+func TestBrokerRestartMidStream(t *testing.T) {
+	b := brokertest.Start(t, brokertest.Options{})
+	rec := newRecorder(t, nil)
+	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
+	send(t, b, q, numbered("r", 0, 2000)...)
+	waitFor(t, 20*time.Second, func() error {
+		if rec.total() < 200 {
+			return fmt.Errorf("%d delivered", rec.total())
+		}
+		return nil
+	})
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitDelivered(t, rec, 2000, 120*time.Second)
+	if left := drain(t, b, q, 500*time.Millisecond); len(left) != 0 {
+		t.Fatalf("%d messages left", len(left))
+	}
+}

@@ -1,0 +1,284 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/filter"
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/openwire"
+)
+
+// runner runs one enabled mapping: it holds a broker connection and up to
+// MaximumConcurrency workers.
+type runner struct {
+	e      *Engine
+	cfg    *mapping.Config
+	raw    []byte // the stored configuration, to notice changes
+	log    *slog.Logger
+	filter *filter.Set
+	m      *mappingMetrics
+
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	workers   atomic.Int32
+	lastSpawn atomic.Int64 // unix nanos
+	spawn     chan struct{}
+
+	resultMu   sync.Mutex
+	lastResult string
+	lastReason string
+}
+
+func newRunner(e *Engine, cfg *mapping.Config, raw []byte) *runner {
+	return &runner{
+		e:     e,
+		cfg:   cfg,
+		raw:   raw,
+		log:   e.opts.Logger.With("mapping", cfg.UUID, "function", cfg.FunctionName, "queue", cfg.Queue()),
+		m:     e.metrics.forMapping(cfg.UUID, cfg.FunctionName),
+		done:  make(chan struct{}),
+		spawn: make(chan struct{}, 1),
+	}
+}
+
+func (r *runner) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	r.cancel = cancel
+	go func() {
+		defer close(r.done)
+		r.run(ctx)
+	}()
+}
+
+// stop ends the runner: workers finish the batch they are invoking, then close their
+// consumers, which hands every unacknowledged message back to the broker.
+func (r *runner) stop() {
+	r.cancel()
+	<-r.done
+}
+
+func (r *runner) stopped() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// fault is an error that stops a mapping's consumers with one of Lambda's reasons.
+type fault struct {
+	reason string
+	err    error
+}
+
+func (f *fault) Error() string { return f.err.Error() }
+func (f *fault) Unwrap() error { return f.err }
+
+// run connects, runs workers until the connection fails or the runner stops, and
+// starts over with backoff.
+func (r *runner) run(ctx context.Context) {
+	delay := time.Second
+	for ctx.Err() == nil {
+		err := r.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		var f *fault
+		wait := delay
+		if errors.As(err, &f) {
+			// Lambda stops the consumers on these; mqtrigger also retries slowly so the
+			// mapping heals once the secret, broker user or function is fixed.
+			r.record(f.reason, "PROBLEM: "+f.Error())
+			r.log.Error("mapping stopped", "reason", f.reason, "err", err)
+			wait = r.e.opts.RetryDelay
+		} else if err != nil {
+			r.record("", "PROBLEM: Connection error. "+err.Error())
+			r.log.Warn("broker connection lost; reconnecting", "err", err, "retry_in", delay)
+			delay = min(delay*2, r.e.opts.RetryDelay)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// session runs the mapping on one broker connection until it fails.
+func (r *runner) session(ctx context.Context) error {
+	broker, ok := r.e.opts.Brokers(r.cfg.EventSourceArn)
+	if !ok {
+		return &fault{mapping.ReasonESMConfigNotValid, fmt.Errorf("broker %s is not configured", r.cfg.EventSourceArn)}
+	}
+	if r.filter == nil && r.cfg.FilterCriteria != nil {
+		patterns := make([]string, len(r.cfg.FilterCriteria.Filters))
+		for i, f := range r.cfg.FilterCriteria.Filters {
+			patterns[i] = f.Pattern
+		}
+		set, err := filter.Compile(patterns)
+		if err != nil {
+			return &fault{mapping.ReasonESMConfigNotValid, fmt.Errorf("FilterCriteria: %w", err)}
+		}
+		r.filter = set
+	}
+	secret := r.cfg.SecretARN()
+	user, password, err := r.e.opts.Credentials.BasicAuth(ctx, secret)
+	if err != nil {
+		return &fault{mapping.ReasonEventSourceAuthnError, fmt.Errorf("reading BASIC_AUTH secret %s: %w", secret, err)}
+	}
+	// A missing function stops the mapping before it takes any message, so no message
+	// is redelivered (and eventually dead-lettered) for want of a function.
+	if fa, ok := r.e.opts.Functions.(interface {
+		FunctionArn(context.Context, string) (string, error)
+	}); ok {
+		if _, err := fa.FunctionArn(ctx, r.cfg.FunctionName); err != nil {
+			return &fault{mapping.ReasonFunctionConfigInvalid, fmt.Errorf("function %s: %w", r.cfg.FunctionName, err)}
+		}
+	}
+	if rs, ok := r.e.opts.Functions.(interface{ Reserve(string, int) }); ok {
+		rs.Reserve(r.cfg.FunctionName, r.cfg.MaximumConcurrency())
+	}
+
+	lease, err := r.e.conns.acquire(ctx, broker, user, password)
+	if err != nil {
+		if errors.Is(err, openwire.ErrAuthentication) {
+			return &fault{mapping.ReasonEventSourceAuthnError, fmt.Errorf("broker %s refused credentials for user %q (check the BASIC_AUTH secret): %w", broker.Name, user, err)}
+		}
+		return err
+	}
+	defer r.e.conns.release(lease)
+
+	policy := broker.Redelivery
+	policy.MaximumRedeliveries = r.cfg.MaxRedeliveries()
+
+	wctx, cancelWorkers := context.WithCancel(ctx)
+	defer cancelWorkers()
+	errs := make(chan error, 1)
+	var wg sync.WaitGroup
+	startWorker := func() {
+		r.workers.Add(1)
+		r.m.workers.Inc()
+		r.lastSpawn.Store(time.Now().UnixNano())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.m.workers.Dec()
+			w := &worker{r: r, conn: lease.conn, policy: policy}
+			err := w.run(wctx)
+			if !w.left { // a worker that left idle already gave its slot back
+				r.workers.Add(-1)
+			}
+			if err != nil && wctx.Err() == nil {
+				select {
+				case errs <- err:
+				default:
+				}
+			}
+		}()
+	}
+	startWorker()
+	healthy := false
+
+	var result error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-lease.conn.Done():
+			result = fmt.Errorf("connection to %s closed: %w", broker.Name, lease.conn.Err())
+			break loop
+		case err := <-errs:
+			result = r.classify(err)
+			break loop
+		case <-r.spawn:
+			if int(r.workers.Load()) < r.cfg.MaximumConcurrency() {
+				startWorker()
+			}
+		case <-time.After(2 * time.Second):
+			if !healthy && r.workers.Load() > 0 {
+				// Connected and consuming: clear a fault recorded by an earlier attempt.
+				healthy = true
+				r.recordHealthy()
+			}
+		}
+	}
+	cancelWorkers()
+	wg.Wait()
+	return result
+}
+
+// classify maps a worker's error to a fault where Lambda names a reason.
+func (r *runner) classify(err error) error {
+	var be *openwire.BrokerError
+	switch {
+	case errors.Is(err, openwire.ErrAuthentication):
+		return &fault{mapping.ReasonEventSourceAuthnError, err}
+	case errors.As(err, &be) && be.Class == "java.lang.SecurityException":
+		return &fault{mapping.ReasonEventSourceAuthzError, fmt.Errorf("broker refused access to queue %q: %w", r.cfg.Queue(), err)}
+	case errors.Is(err, function.ErrFunctionNotFound), errors.Is(err, function.ErrFunctionConfig):
+		return &fault{mapping.ReasonFunctionConfigInvalid, err}
+	}
+	return err
+}
+
+// wantMore asks for one more worker: the queue keeps full batches coming.
+func (r *runner) wantMore() {
+	if int(r.workers.Load()) >= r.cfg.MaximumConcurrency() {
+		return
+	}
+	// At most one new worker per 100 ms, so a burst does not open every slot at once.
+	if time.Since(time.Unix(0, r.lastSpawn.Load())) < 100*time.Millisecond {
+		return
+	}
+	select {
+	case r.spawn <- struct{}{}:
+	default:
+	}
+}
+
+// mayLeave lets an idle worker go when others remain.
+func (r *runner) mayLeave() bool {
+	for {
+		n := r.workers.Load()
+		if n <= 1 {
+			return false
+		}
+		if r.workers.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// record writes LastProcessingResult (and a reason, if given) when it changed.
+func (r *runner) record(reason, result string) {
+	r.resultMu.Lock()
+	if r.lastResult == result && (reason == "" || r.lastReason == reason) {
+		r.resultMu.Unlock()
+		return
+	}
+	r.lastResult = result
+	if reason != "" {
+		r.lastReason = reason
+	}
+	r.resultMu.Unlock()
+	r.e.report(r.cfg.UUID, reason, result)
+}
+
+func (r *runner) recordHealthy() {
+	r.resultMu.Lock()
+	faulty := r.lastReason != "" && r.lastReason != mapping.ReasonUserInitiated
+	r.resultMu.Unlock()
+	if faulty {
+		r.record(mapping.ReasonUserInitiated, mapping.ResultOK)
+	}
+}

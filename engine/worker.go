@@ -1,0 +1,363 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/event"
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/openwire"
+)
+
+// envelopeBytes bounds the event's bytes outside its records, for the 6 MB cap.
+const envelopeBytes = 512
+
+// maxCauseBytes bounds the failure cause carried to the dead-letter queue.
+const maxCauseBytes = 2048
+
+// worker owns one session and consumer and handles one batch at a time.
+type worker struct {
+	r      *runner
+	conn   *openwire.Conn
+	policy openwire.RedeliveryPolicy
+	cons   *openwire.Consumer
+	carry  *openwire.Message // received but left for the next batch (6 MB cap)
+	left   bool              // left because idle; its slot is already given back
+}
+
+func (w *worker) run(ctx context.Context) error {
+	r := w.r
+	sess, err := w.conn.NewSession(ctx, false)
+	if err != nil {
+		return fmt.Errorf("opening session: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = sess.Close(cctx)
+	}()
+	w.cons, err = sess.NewConsumer(ctx, r.cfg.Queue(), openwire.ConsumerOptions{
+		Prefetch:   prefetchFor(r.cfg.BatchSize),
+		Redelivery: w.policy,
+	})
+	if err != nil {
+		return fmt.Errorf("subscribing to queue %q: %w", r.cfg.Queue(), err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = w.cons.Close(cctx)
+	}()
+
+	for {
+		batch, err := w.collect(ctx)
+		if err != nil {
+			if ctx.Err() != nil || w.left {
+				return nil
+			}
+			return err
+		}
+		if len(batch) == 0 {
+			if ctx.Err() != nil {
+				return nil
+			}
+			continue
+		}
+		if len(batch) >= r.cfg.BatchSize {
+			r.wantMore()
+		}
+		if err := w.process(batch); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// prefetchFor sizes the consumer's prefetch: one batch ready while one is invoked.
+func prefetchFor(batchSize int) int {
+	return min(max(2*batchSize, 10), 2000)
+}
+
+// collect gathers the next batch: up to BatchSize messages, until the batching window
+// passes (with a window of 0, whatever is already here), and never more than the
+// 6 MB event payload. Messages the event cannot carry are dead-lettered on the way.
+// When ctx ends mid-batch, what was gathered is returned to be invoked.
+func (w *worker) collect(ctx context.Context) ([]*openwire.Message, error) {
+	r := w.r
+	first := w.carry
+	w.carry = nil
+	for first == nil {
+		m, err := w.receiveFirst(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if w.admit(m) {
+			first = m
+		}
+	}
+	batch := []*openwire.Message{first}
+	size := envelopeBytes + recordSize(first)
+	window := r.cfg.BatchingWindow()
+	deadline := time.Now().Add(window)
+	for len(batch) < r.cfg.BatchSize {
+		m := w.cons.TryReceive()
+		if m == nil {
+			remaining := time.Until(deadline)
+			if window <= 0 || remaining <= 0 || ctx.Err() != nil {
+				break
+			}
+			rctx, cancel := context.WithTimeout(ctx, remaining)
+			var err error
+			m, err = w.cons.Receive(rctx)
+			cancel()
+			if err != nil {
+				if rctx.Err() != nil { // window over or stopping: send what we have
+					break
+				}
+				return batch, err
+			}
+		}
+		if !w.admit(m) {
+			continue
+		}
+		n := recordSize(m)
+		if size+n > mapping.MaxPayloadBytes {
+			w.carry = m
+			break
+		}
+		size += n
+		batch = append(batch, m)
+	}
+	return batch, nil
+}
+
+// receiveFirst waits for the first message of a batch. An extra worker that waits
+// longer than IdleTimeout leaves: the queue no longer needs it.
+func (w *worker) receiveFirst(ctx context.Context) (*openwire.Message, error) {
+	for {
+		if w.r.workers.Load() <= 1 {
+			return w.cons.Receive(ctx)
+		}
+		rctx, cancel := context.WithTimeout(ctx, w.r.e.opts.IdleTimeout)
+		m, err := w.cons.Receive(rctx)
+		cancel()
+		if err == nil || ctx.Err() != nil || rctx.Err() == nil {
+			return m, err
+		}
+		if w.r.mayLeave() {
+			w.left = true
+			return nil, context.Canceled
+		}
+	}
+}
+
+// admit counts a received message and dead-letters the ones no aws:mq event can
+// carry: kinds other than text and bytes, and messages larger than 6 MB by
+// themselves. Lambda drops the latter silently; mqtrigger says why.
+func (w *worker) admit(m *openwire.Message) bool {
+	r := w.r
+	r.m.received.Inc()
+	var cause string
+	switch {
+	case m.Kind != openwire.KindText && m.Kind != openwire.KindBytes:
+		cause = fmt.Sprintf("mqtrigger: %s messages cannot be delivered in an aws:mq event (only text and bytes messages)", m.Kind)
+	case envelopeBytes+recordSize(m) > mapping.MaxPayloadBytes:
+		cause = fmt.Sprintf("mqtrigger: message of %d bytes exceeds the 6 MB synchronous invocation payload limit", len(m.Data()))
+	default:
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.cons.Poison(ctx, cause, m); err != nil {
+		r.log.Warn("dead-lettering an undeliverable message failed; the broker will redeliver it", "message_id", m.ID, "err", err)
+		return false
+	}
+	r.m.deadLettered.Inc()
+	r.log.Warn("message dead-lettered", "message_id", m.ID, "cause", cause)
+	return false
+}
+
+// process filters a batch, invokes the function and settles every message: acked on
+// success, redelivered (or dead-lettered past the limit) on failure.
+func (w *worker) process(batch []*openwire.Message) error {
+	r := w.r
+	// Settling uses its own context: a stopping mapping still finishes its batch.
+	ctx := context.Background()
+
+	records := make([]event.Record, 0, len(batch))
+	matched := batch[:0:0]
+	var filtered []*openwire.Message
+	for _, m := range batch {
+		data := m.Data()
+		if r.filter != nil && !r.filter.Match(data) {
+			filtered = append(filtered, m)
+			continue
+		}
+		matched = append(matched, m)
+		records = append(records, toRecord(m, data))
+	}
+	if len(filtered) > 0 {
+		// Lambda acknowledges messages that match no filter without invoking.
+		if err := w.ack(ctx, filtered); err != nil {
+			return err
+		}
+		r.m.filtered.Add(float64(len(filtered)))
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+
+	payload := event.AppendEvent(make([]byte, 0, 256+len(records)*512), r.cfg.EventSourceArn, records)
+	r.m.batches.Inc()
+	r.m.batchSize.Observe(float64(len(matched)))
+	r.m.concurrent.Inc()
+	start := time.Now()
+	res, err := r.e.opts.Functions.Invoke(ctx, r.cfg.FunctionName, payload)
+	r.m.concurrent.Dec()
+	r.m.duration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		// The function could not be run at all: give the batch back and stop.
+		r.m.invokeErrors.Inc()
+		return fmt.Errorf("invoking %s: %w", r.cfg.FunctionName, err)
+	}
+	r.m.invocations.Inc()
+
+	if res.FunctionError == "" {
+		if r.cfg.ReportBatchItemFailures() {
+			failedIDs, ok, perr := event.ParseBatchItemFailures(res.Payload, records)
+			if !ok { // a malformed partial response fails the whole batch, as on Lambda
+				return w.fail(ctx, matched, "mqtrigger: "+perr.Error())
+			}
+			if len(failedIDs) > 0 {
+				return w.settlePartial(ctx, matched, failedIDs)
+			}
+		}
+		r.record("", mapping.ResultOK)
+		return w.ack(ctx, matched)
+	}
+	r.m.invokeErrors.Inc()
+	return w.fail(ctx, matched, functionErrorCause(res))
+}
+
+// settlePartial acks the messages the function did not report as failed and
+// redelivers the rest.
+func (w *worker) settlePartial(ctx context.Context, batch []*openwire.Message, failedIDs []string) error {
+	failed := make(map[string]bool, len(failedIDs))
+	for _, id := range failedIDs {
+		failed[id] = true
+	}
+	var ok, bad []*openwire.Message
+	for _, m := range batch {
+		if failed[m.ID] {
+			bad = append(bad, m)
+		} else {
+			ok = append(ok, m)
+		}
+	}
+	if len(ok) > 0 {
+		if err := w.ack(ctx, ok); err != nil {
+			return err
+		}
+	}
+	return w.fail(ctx, bad, "mqtrigger: the function reported these messages in batchItemFailures")
+}
+
+// fail hands failed messages to the consumer's redelivery policy: each comes back
+// after the policy's delay, or goes to the dead-letter queue with the cause once it
+// has been redelivered the maximum number of times.
+func (w *worker) fail(ctx context.Context, msgs []*openwire.Message, cause string) error {
+	r := w.r
+	r.record("", mapping.ResultFunctionCallFailed)
+	if len(cause) > maxCauseBytes {
+		cause = cause[:maxCauseBytes]
+	}
+	var dead int
+	for _, m := range msgs {
+		if w.policy.MaximumRedeliveries >= 0 && m.RedeliveryCounter >= w.policy.MaximumRedeliveries {
+			dead++
+		}
+	}
+	err := w.cons.Redeliver(ctx, cause, msgs...)
+	if errors.Is(err, openwire.ErrStale) {
+		return nil // the connection was replaced; the broker redelivers them anyway
+	}
+	if err != nil {
+		return fmt.Errorf("redelivering: %w", err)
+	}
+	r.m.deadLettered.Add(float64(dead))
+	r.m.redelivered.Add(float64(len(msgs) - dead))
+	if dead > 0 {
+		r.log.Warn("messages dead-lettered after the last redelivery", "count", dead, "cause", cause)
+	}
+	return nil
+}
+
+func (w *worker) ack(ctx context.Context, msgs []*openwire.Message) error {
+	err := w.cons.Ack(ctx, msgs...)
+	if errors.Is(err, openwire.ErrStale) {
+		// The connection failed over after these were received: the broker
+		// redelivers them, so the function may see them again (at-least-once).
+		w.r.log.Warn("acknowledgement lost to a reconnect; messages will be redelivered", "count", len(msgs))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("acknowledging: %w", err)
+	}
+	w.r.m.acked.Add(float64(len(msgs)))
+	return nil
+}
+
+// functionErrorCause is the failure as the dead-letter queue will carry it.
+func functionErrorCause(res *function.Result) string {
+	var fe struct {
+		ErrorType    string `json:"errorType"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal(res.Payload, &fe) == nil && (fe.ErrorType != "" || fe.ErrorMessage != "") {
+		return fmt.Sprintf("%s: %s", fe.ErrorType, fe.ErrorMessage)
+	}
+	body := res.Payload
+	if len(body) > 512 {
+		body = body[:512]
+	}
+	return fmt.Sprintf("function error (%s): %s", res.FunctionError, body)
+}
+
+func toRecord(m *openwire.Message, data []byte) event.Record {
+	rec := event.Record{
+		MessageID:     m.ID,
+		Data:          data,
+		Timestamp:     m.Timestamp,
+		Persistent:    m.Persistent,
+		CorrelationID: m.CorrelationID,
+		Type:          m.Type,
+		Expiration:    m.Expiration,
+		Priority:      int(m.Priority),
+		Redelivered:   m.RedeliveryCounter > 0,
+		Destination:   m.Destination.Name,
+		BrokerInTime:  m.BrokerInTime,
+		BrokerOutTime: m.BrokerOutTime,
+		Properties:    m.Properties,
+	}
+	if m.Kind == openwire.KindText {
+		rec.Kind = event.Text
+	} else {
+		rec.Kind = event.Bytes
+	}
+	if m.ReplyTo != nil {
+		rec.ReplyTo = m.ReplyTo.String()
+	}
+	return rec
+}
+
+// recordSize is the bytes the message adds to the event.
+func recordSize(m *openwire.Message) int {
+	rec := toRecord(m, m.Data())
+	return event.RecordSize(&rec)
+}

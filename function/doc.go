@@ -1,0 +1,25 @@
+// Package function runs the functions that event source mappings invoke, and serves
+// the Lambda functions API that manages them.
+//
+// A function is one of three kinds:
+//
+//   - code that speaks the Lambda Runtime API (2018-06-01): a zip with an executable
+//     bootstrap (created through the API, runtimes provided.al2023 and provided.al2)
+//     or a command from the config file. Each runs in execution environments, one
+//     process each, that serve one invocation at a time and are reused warm, exactly
+//     as Lambda runs a handler built with aws-lambda-go;
+//   - an HTTP endpoint that receives the event as a POST;
+//   - a real AWS Lambda function, invoked remotely with the AWS SDK.
+//
+// A Registry holds every function by name and invokes it:
+//
+//	reg, err := function.NewRegistry(function.RegistryOptions{Store: st, DataDir: dir, Region: "us-east-1", AccountID: "123456789012"})
+//	if err != nil { ... }
+//	defer reg.Close()
+//	res, err := reg.Invoke(ctx, "orders", event)
+//	// err != nil: the function could not be invoked at all (unknown, misconfigured).
+//	// res.FunctionError != "": it ran and failed; res.Payload is {"errorMessage","errorType"}.
+//
+// Registry.Handler serves the Lambda functions API (/2015-03-31/functions...);
+// authentication is left to the caller.
+package function

@@ -1,0 +1,639 @@
+package function
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+// Spec describes a function: exactly one of URL (an HTTP endpoint), Command (a
+// local program that speaks the Lambda Runtime API) or ARN (a remote Lambda
+// function). Functions created through the API carry their code instead.
+type Spec struct {
+	Name     string
+	URL      string
+	Command  []string
+	ARN      string
+	Endpoint string // for ARN: optional endpoint override
+	// Timeout bounds one invocation: default 3s, at most 900s.
+	Timeout time.Duration
+	// MemorySize in MB, as AWS_LAMBDA_FUNCTION_MEMORY_SIZE tells the runtime: default 128.
+	MemorySize  int
+	Environment map[string]string
+	Handler     string
+	Runtime     string
+}
+
+// Function limits and defaults, as Lambda's.
+const (
+	DefaultTimeout    = 3 * time.Second
+	MaxTimeout        = 900 * time.Second
+	DefaultMemorySize = 128
+	MaxMemorySize     = 10240
+)
+
+var (
+	nameRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+	envKeyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
+)
+
+// Validate checks s and fills in its defaults.
+func (s *Spec) Validate() error {
+	if !nameRE.MatchString(s.Name) {
+		return fmt.Errorf("function name %q: use 1 to 64 letters, digits, hyphens or underscores", s.Name)
+	}
+	kinds := 0
+	for _, set := range []bool{s.URL != "", len(s.Command) > 0, s.ARN != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds != 1 {
+		return fmt.Errorf("function %s: give exactly one of url, command or arn", s.Name)
+	}
+	if s.URL != "" && !strings.HasPrefix(s.URL, "http://") && !strings.HasPrefix(s.URL, "https://") {
+		return fmt.Errorf("function %s: url %q must start with http:// or https://", s.Name, s.URL)
+	}
+	if len(s.Command) > 0 && s.Command[0] == "" {
+		return fmt.Errorf("function %s: command must start with a program", s.Name)
+	}
+	if s.ARN != "" {
+		if _, err := newLambdaFunction(s, nil, nil); err != nil {
+			return fmt.Errorf("function %s: %v", s.Name, err)
+		}
+	}
+	if s.Endpoint != "" && s.ARN == "" {
+		return fmt.Errorf("function %s: endpoint applies only to a function given by arn", s.Name)
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if s.Timeout < 0 || s.Timeout > MaxTimeout {
+		return fmt.Errorf("function %s: timeout %v must be between 1s and 900s", s.Name, s.Timeout)
+	}
+	if s.MemorySize == 0 {
+		s.MemorySize = DefaultMemorySize
+	}
+	if s.MemorySize < 128 || s.MemorySize > MaxMemorySize {
+		return fmt.Errorf("function %s: memory size %d must be between 128 and %d MB", s.Name, s.MemorySize, MaxMemorySize)
+	}
+	for k := range s.Environment {
+		if !envKeyRE.MatchString(k) {
+			return fmt.Errorf("function %s: environment variable name %q must start with a letter and hold only letters, digits and underscores", s.Name, k)
+		}
+	}
+	return nil
+}
+
+// RegistryOptions configures a Registry.
+type RegistryOptions struct {
+	Store     store.Store // where API-created functions live; nil keeps them in memory
+	DataDir   string      // unpacked code goes under DataDir/functions; "" uses a temporary folder
+	Region    string      // default us-east-1
+	AccountID string      // default 123456789012
+	Logger    *slog.Logger
+	// Configured are the functions of the config file; the API can read them but not
+	// change them.
+	Configured []Spec
+	// IdleTimeout is how long an unused environment stays warm; default 10 minutes.
+	IdleTimeout time.Duration
+	// Credentials sign calls to remote Lambda functions; nil uses the default AWS
+	// credential chain.
+	Credentials aws.CredentialsProvider
+}
+
+// errBadName marks a function name that is none of the accepted forms.
+var errBadName = errors.New("not a function name or ARN")
+
+// refreshInterval is how long a function read from the store is trusted before the
+// store is read again (another node may have changed it).
+const refreshInterval = 10 * time.Second
+
+// functionStore is the part of store.Store that functions use.
+type functionStore interface {
+	PutFunction(ctx context.Context, f *store.Function) error
+	GetFunction(ctx context.Context, name string) (*store.Function, error)
+	ListFunctions(ctx context.Context) ([]*store.Function, error)
+	DeleteFunction(ctx context.Context, name string) error
+}
+
+// Registry holds every function by name, invokes them, and serves the functions API.
+type Registry struct {
+	opts    RegistryOptions
+	log     *slog.Logger
+	store   functionStore
+	codeDir string
+	tmpDir  string
+	host    *runtimeHost
+	http    *http.Client
+
+	configured map[string]*function
+
+	mu       sync.RWMutex
+	loaded   map[string]*function // API functions read from the store
+	reserved map[string]int
+	closed   bool
+
+	loadMu  sync.Mutex // serialises loads from the store and API changes
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closeMu sync.Once
+}
+
+// function is one function ready to invoke.
+type function struct {
+	name       string
+	arn        string
+	spec       Spec
+	backend    backend
+	configured bool
+	// For API functions: what was stored, and when the store was last read.
+	conf    *storedConfig
+	stored  *store.Function
+	checked atomic.Int64
+}
+
+// NewRegistry returns a registry with the configured functions; API functions are
+// read from the store when first used. Close stops it.
+func NewRegistry(opts RegistryOptions) (*Registry, error) {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 10 * time.Minute
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Registry{
+		opts:       opts,
+		log:        log,
+		configured: make(map[string]*function),
+		loaded:     make(map[string]*function),
+		reserved:   make(map[string]int),
+		http:       &http.Client{Transport: newHTTPTransport()},
+	}
+	if opts.Store != nil {
+		r.store = opts.Store
+	} else {
+		r.store = &memFunctions{m: make(map[string]*store.Function)}
+	}
+	if opts.DataDir == "" {
+		dir, err := os.MkdirTemp("", "mqtrigger-functions-")
+		if err != nil {
+			return nil, fmt.Errorf("function registry: %w", err)
+		}
+		r.tmpDir = dir
+		opts.DataDir = dir
+	}
+	r.codeDir = filepath.Join(opts.DataDir, "functions")
+	// Code unpacked by an earlier run is unpacked again when needed.
+	if err := os.RemoveAll(r.codeDir); err != nil {
+		return nil, fmt.Errorf("function registry: clearing %s: %w", r.codeDir, err)
+	}
+	if err := os.MkdirAll(r.codeDir, 0o755); err != nil {
+		return nil, fmt.Errorf("function registry: %w", err)
+	}
+	r.host = newRuntimeHost(log)
+	for i := range opts.Configured {
+		spec := opts.Configured[i]
+		if err := spec.Validate(); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("%w: %v", ErrFunctionConfig, err)
+		}
+		if _, dup := r.configured[spec.Name]; dup {
+			r.Close()
+			return nil, fmt.Errorf("%w: function %s is configured twice", ErrFunctionConfig, spec.Name)
+		}
+		fn, err := r.build(spec, "")
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		fn.configured = true
+		r.configured[spec.Name] = fn
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.wg.Add(1)
+	go r.reapLoop()
+	return r, nil
+}
+
+func (r *Registry) arn(name string) string {
+	return "arn:aws:lambda:" + r.opts.Region + ":" + r.opts.AccountID + ":function:" + name
+}
+
+// build makes a function from a validated spec; codeDir is the unpacked zip of an
+// API function, with its bootstrap.
+func (r *Registry) build(spec Spec, codeDir string) (*function, error) {
+	fn := &function{name: spec.Name, arn: r.arn(spec.Name), spec: spec}
+	switch {
+	case spec.URL != "":
+		fn.backend = &httpFunction{url: spec.URL, timeout: spec.Timeout, client: r.http}
+	case spec.ARN != "":
+		lf, err := newLambdaFunction(&spec, r.opts.Credentials, r.http)
+		if err != nil {
+			return nil, fmt.Errorf("%w: function %s: %v", ErrFunctionConfig, spec.Name, err)
+		}
+		fn.backend = lf
+	default:
+		cfg := r.envConfig(fn, codeDir)
+		var drained func()
+		if codeDir != "" {
+			drained = func() { _ = os.RemoveAll(codeDir) }
+		}
+		fn.backend = newPool(r.host, cfg, drained)
+	}
+	return fn, nil
+}
+
+// envConfig is how a function's environments are started, with the variables
+// Lambda sets.
+func (r *Registry) envConfig(fn *function, codeDir string) *envConfig {
+	spec := fn.spec
+	cfg := &envConfig{name: spec.Name, arn: fn.arn, timeout: spec.Timeout, log: r.log}
+	taskRoot := codeDir
+	if codeDir != "" {
+		cfg.path = filepath.Join(codeDir, "bootstrap")
+		cfg.dir = codeDir
+	} else {
+		cfg.path, cfg.args = spec.Command[0], spec.Command[1:]
+		taskRoot, _ = os.Getwd()
+	}
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	vars := map[string]string{"PATH": path, "LANG": "en_US.UTF-8", "TZ": ":UTC", "LD_LIBRARY_PATH": "/lib64:/usr/lib64:" + taskRoot + ":" + taskRoot + "/lib"}
+	for k, v := range spec.Environment {
+		vars[k] = v
+	}
+	// Lambda's reserved variables win over the function's own.
+	for k, v := range map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME":        spec.Name,
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(spec.MemorySize),
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + spec.Name,
+		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]mqtrigger",
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_REGION":                      r.opts.Region,
+		"AWS_DEFAULT_REGION":              r.opts.Region,
+		"_HANDLER":                        spec.Handler,
+		"LAMBDA_TASK_ROOT":                taskRoot,
+		"LAMBDA_RUNTIME_DIR":              taskRoot,
+	} {
+		vars[k] = v
+	}
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		cfg.env = append(cfg.env, k+"="+vars[k])
+	}
+	return cfg
+}
+
+// Invoke runs the named function with payload and returns its answer. name may be
+// a name, a partial ARN or a full ARN. It returns an error only when the function
+// could not be invoked at all: ErrFunctionNotFound, an error wrapping
+// ErrFunctionConfig, or the context's error. A function that ran and failed gives a
+// Result with FunctionError set.
+func (r *Registry) Invoke(ctx context.Context, name string, payload []byte) (*Result, error) {
+	for attempt := 0; ; attempt++ {
+		fn, err := r.lookup(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		res, err := fn.backend.invoke(ctx, newRequestID(), payload)
+		if errors.Is(err, errPoolClosed) && attempt < 3 {
+			continue // replaced meanwhile: take the new one
+		}
+		return res, err
+	}
+}
+
+// Reserve hints that up to concurrency environments of the function should be kept
+// warm (the concurrency of the mappings that invoke it).
+func (r *Registry) Reserve(name string, concurrency int) {
+	n, _, err := r.parseName(name)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	r.reserved[n] = concurrency
+	fn := r.configured[n]
+	if fn == nil {
+		fn = r.loaded[n]
+	}
+	r.mu.Unlock()
+	if fn != nil {
+		fn.backend.reserve(concurrency)
+	}
+}
+
+// FunctionArn returns the ARN of the named function (a name, partial ARN or full
+// ARN), or ErrFunctionNotFound.
+func (r *Registry) FunctionArn(ctx context.Context, name string) (string, error) {
+	fn, err := r.lookup(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	return fn.arn, nil
+}
+
+// parseName accepts the name forms of Lambda's FunctionName: my-function,
+// my-function:qualifier, 123456789012:function:my-function[:qualifier] and
+// arn:aws:lambda:<region>:123456789012:function:my-function[:qualifier].
+func (r *Registry) parseName(s string) (name, qualifier string, err error) {
+	parts := strings.Split(s, ":")
+	switch {
+	case len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function":
+		if parts[3] != r.opts.Region {
+			return "", "", fmt.Errorf("%w: functions from '%s' are not reachable in this region ('%s')", ErrFunctionNotFound, parts[3], r.opts.Region)
+		}
+		if parts[4] != r.opts.AccountID {
+			return "", "", fmt.Errorf("%w: %s belongs to account %s, not %s", ErrFunctionNotFound, s, parts[4], r.opts.AccountID)
+		}
+		parts = parts[6:]
+	case len(parts) >= 3 && parts[1] == "function":
+		if parts[0] != r.opts.AccountID {
+			return "", "", fmt.Errorf("%w: %s belongs to account %s, not %s", ErrFunctionNotFound, s, parts[0], r.opts.AccountID)
+		}
+		parts = parts[2:]
+	}
+	if len(parts) > 2 || !nameRE.MatchString(parts[0]) {
+		return "", "", fmt.Errorf("%w: %q: %w", ErrFunctionNotFound, s, errBadName)
+	}
+	if len(parts) == 2 {
+		qualifier = parts[1]
+	}
+	return parts[0], qualifier, nil
+}
+
+// lookup finds a function, reading the store when the cached copy is old.
+func (r *Registry) lookup(ctx context.Context, s string) (*function, error) {
+	name, qualifier, err := r.parseName(s)
+	if err != nil {
+		return nil, err
+	}
+	if qualifier != "" && qualifier != "$LATEST" {
+		return nil, fmt.Errorf("%w: %s:%s (only $LATEST exists)", ErrFunctionNotFound, r.arn(name), qualifier)
+	}
+	if fn := r.configured[name]; fn != nil {
+		return fn, nil
+	}
+	r.mu.RLock()
+	fn, closed := r.loaded[name], r.closed
+	r.mu.RUnlock()
+	if closed {
+		return nil, errors.New("function registry is closed")
+	}
+	if fn != nil && time.Duration(time.Now().UnixNano()-fn.checked.Load()) < refreshInterval {
+		return fn, nil
+	}
+	return r.load(ctx, name)
+}
+
+// load reads a function from the store and installs it if it changed.
+func (r *Registry) load(ctx context.Context, name string) (*function, error) {
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
+	r.mu.RLock()
+	cur := r.loaded[name]
+	r.mu.RUnlock()
+	if cur != nil && time.Duration(time.Now().UnixNano()-cur.checked.Load()) < refreshInterval {
+		return cur, nil // refreshed while we waited
+	}
+	sf, err := r.store.GetFunction(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		r.uninstall(name)
+		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, r.arn(name))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading function %s from the store: %w", name, err)
+	}
+	if cur != nil && cur.stored.CodeSHA256 == sf.CodeSHA256 && cur.stored.LastModified.Equal(sf.LastModified) {
+		cur.checked.Store(time.Now().UnixNano())
+		return cur, nil
+	}
+	return r.install(sf)
+}
+
+// install builds a function from its stored form and replaces the one in use; the
+// old one's environments finish their invocations and stop. Call with loadMu held.
+func (r *Registry) install(sf *store.Function) (*function, error) {
+	conf, err := decodeConfig(sf)
+	if err != nil {
+		return nil, err
+	}
+	spec := conf.spec()
+	sum := sha256.Sum256(sf.Code)
+	dir := filepath.Join(r.codeDir, sf.Name, hex.EncodeToString(sum[:12])+"-"+conf.RevisionID)
+	if err := unpackZip(sf.Code, dir); err != nil {
+		return nil, fmt.Errorf("%w: function %s: unpacking its code: %v", ErrFunctionConfig, sf.Name, err)
+	}
+	fn, err := r.build(spec, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	fn.conf = conf
+	fn.stored = &store.Function{Name: sf.Name, Config: sf.Config, CodeSHA256: sf.CodeSHA256, CodeSize: sf.CodeSize, LastModified: sf.LastModified}
+	fn.checked.Store(time.Now().UnixNano())
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		fn.backend.close()
+		return nil, errors.New("function registry is closed")
+	}
+	old := r.loaded[sf.Name]
+	r.loaded[sf.Name] = fn
+	reserved := r.reserved[sf.Name]
+	r.mu.Unlock()
+	if reserved > 0 {
+		fn.backend.reserve(reserved)
+	}
+	if old != nil {
+		old.backend.close()
+	}
+	return fn, nil
+}
+
+// uninstall stops a function that is no longer in the store.
+func (r *Registry) uninstall(name string) {
+	r.mu.Lock()
+	old := r.loaded[name]
+	delete(r.loaded, name)
+	r.mu.Unlock()
+	if old != nil {
+		old.backend.close()
+	}
+}
+
+func (r *Registry) reapLoop() {
+	defer r.wg.Done()
+	every := min(r.opts.IdleTimeout/2, 30*time.Second)
+	t := time.NewTicker(max(every, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case now := <-t.C:
+			cutoff := now.Add(-r.opts.IdleTimeout)
+			for _, fn := range r.functions() {
+				if p, ok := fn.backend.(*pool); ok {
+					p.reap(cutoff)
+				}
+			}
+		}
+	}
+}
+
+// functions returns the functions in use.
+func (r *Registry) functions() []*function {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*function, 0, len(r.configured)+len(r.loaded))
+	for _, fn := range r.configured {
+		out = append(out, fn)
+	}
+	for _, fn := range r.loaded {
+		out = append(out, fn)
+	}
+	return out
+}
+
+// Close stops every environment and the Runtime API host. It is safe to call twice.
+func (r *Registry) Close() error {
+	r.closeMu.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		if r.cancel != nil {
+			r.cancel()
+		}
+		for _, fn := range r.functions() {
+			if p, ok := fn.backend.(*pool); ok {
+				p.shutdown(true)
+			} else {
+				fn.backend.close()
+			}
+		}
+		r.wg.Wait()
+		r.host.close()
+		if t, ok := r.http.Transport.(*http.Transport); ok {
+			t.CloseIdleConnections()
+		}
+		if r.tmpDir != "" {
+			os.RemoveAll(r.tmpDir)
+		}
+	})
+	return nil
+}
+
+// storedConfig is an API function's configuration as kept in the store.
+type storedConfig struct {
+	Runtime        string            `json:"runtime"`
+	Role           string            `json:"role"`
+	Handler        string            `json:"handler"`
+	Description    string            `json:"description,omitempty"`
+	Timeout        int               `json:"timeout"`
+	MemorySize     int               `json:"memorySize"`
+	Environment    map[string]string `json:"environment,omitempty"`
+	HasEnvironment bool              `json:"hasEnvironment,omitempty"`
+	Architectures  []string          `json:"architectures,omitempty"`
+	RevisionID     string            `json:"revisionId"`
+	name           string
+}
+
+func decodeConfig(sf *store.Function) (*storedConfig, error) {
+	var c storedConfig
+	if err := json.Unmarshal(sf.Config, &c); err != nil {
+		return nil, fmt.Errorf("%w: function %s: stored configuration: %v", ErrFunctionConfig, sf.Name, err)
+	}
+	c.name = sf.Name
+	if c.RevisionID == "" {
+		c.RevisionID = "0"
+	}
+	return &c, nil
+}
+
+func (c *storedConfig) spec() Spec {
+	return Spec{
+		Name:        c.name,
+		Timeout:     time.Duration(c.Timeout) * time.Second,
+		MemorySize:  c.MemorySize,
+		Environment: c.Environment,
+		Handler:     c.Handler,
+		Runtime:     c.Runtime,
+	}
+}
+
+// memFunctions keeps API functions in memory when the registry has no store.
+type memFunctions struct {
+	mu sync.Mutex
+	m  map[string]*store.Function
+}
+
+func (s *memFunctions) PutFunction(_ context.Context, f *store.Function) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *f
+	s.m[f.Name] = &c
+	return nil
+}
+
+func (s *memFunctions) GetFunction(_ context.Context, name string) (*store.Function, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.m[name]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	c := *f
+	return &c, nil
+}
+
+func (s *memFunctions) ListFunctions(context.Context) ([]*store.Function, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*store.Function, 0, len(s.m))
+	for _, f := range s.m {
+		c := *f
+		out = append(out, &c)
+	}
+	slices.SortFunc(out, func(a, b *store.Function) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (s *memFunctions) DeleteFunction(_ context.Context, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[name]; !ok {
+		return store.ErrNotFound
+	}
+	delete(s.m, name)
+	return nil
+}

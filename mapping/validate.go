@@ -1,0 +1,230 @@
+package mapping
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// MinMaximumConcurrency is the smallest ScalingConfig.MaximumConcurrency accepted.
+// Lambda's range (for SQS) starts at 2; mqtrigger also accepts 1, which runs one batch
+// at a time and so keeps the queue's order.
+const MinMaximumConcurrency = 1
+
+// MaxTags is the most tags a mapping may carry, as for any Lambda resource.
+const MaxTags = 50
+
+// MaxPatternLength is the longest FilterCriteria pattern Lambda accepts.
+const MaxPatternLength = 4096
+
+// ValidationError is a configuration Lambda would refuse. Field is the request member
+// at fault (Lambda's camelCase path, e.g. "batchSize"); Message is the text Lambda
+// returns in its InvalidParameterValueException.
+type ValidationError struct {
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Message }
+
+// constraint builds Lambda's model-validation message for one member.
+func constraint(field string, value any, rule string) *ValidationError {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(
+		"1 validation error detected: Value '%v' at '%s' failed to satisfy constraint: %s", value, field, rule)}
+}
+
+func invalid(field, format string, args ...any) *ValidationError {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	uriPattern    = regexp.MustCompile(`^[ a-zA-Z0-9\-/*:_+=.@]*$`)
+	tagPattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	kmsPattern    = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$`)
+	functionNameR = regexp.MustCompile(`^[a-zA-Z0-9\-_]{1,64}$`)
+	// arnPattern is the model's Arn pattern for EventSourceArn.
+	arnPattern = regexp.MustCompile(`^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)$`)
+)
+
+// ValidFunctionName reports whether name is a plain Lambda function name (1..64 of
+// letters, digits, '-' and '_').
+func ValidFunctionName(name string) bool { return functionNameR.MatchString(name) }
+
+// Validate checks c the way Lambda checks an Amazon MQ event source mapping, after
+// defaults are applied (see SetDefaults). It does not look anything up: whether the
+// broker, the secret and the function exist, and whether filter patterns parse, is for
+// the caller that knows them. The error is a *ValidationError.
+func (c *Config) Validate() error {
+	if c.EventSourceArn == "" {
+		return invalid("eventSourceArn", "Unrecognized event source.")
+	}
+	if len(c.EventSourceArn) > 10000 || !arnPattern.MatchString(c.EventSourceArn) {
+		return constraint("eventSourceArn", c.EventSourceArn, "Member must satisfy regular expression pattern: "+
+			`arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`)
+	}
+	if !ValidFunctionName(c.FunctionName) {
+		return constraint("functionName", c.FunctionName, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
+	}
+	if err := c.validateQueues(); err != nil {
+		return err
+	}
+	if err := c.validateAccess(); err != nil {
+		return err
+	}
+	if c.BatchSize < 1 {
+		return constraint("batchSize", c.BatchSize, "Member must have value greater than or equal to 1")
+	}
+	if c.BatchSize > MaxBatchSize {
+		return constraint("batchSize", c.BatchSize, fmt.Sprintf("Member must have value less than or equal to %d", MaxBatchSize))
+	}
+	if w := c.MaximumBatchingWindowInSeconds; w != nil {
+		if *w < 0 {
+			return constraint("maximumBatchingWindowInSeconds", *w, "Member must have value greater than or equal to 0")
+		}
+		if *w > MaxBatchingWindowSeconds {
+			return constraint("maximumBatchingWindowInSeconds", *w,
+				fmt.Sprintf("Member must have value less than or equal to %d", MaxBatchingWindowSeconds))
+		}
+	}
+	if s := c.ScalingConfig; s != nil && s.MaximumConcurrency != 0 {
+		if s.MaximumConcurrency < MinMaximumConcurrency {
+			return constraint("scalingConfig.maximumConcurrency", s.MaximumConcurrency,
+				fmt.Sprintf("Member must have value greater than or equal to %d", MinMaximumConcurrency))
+		}
+		if s.MaximumConcurrency > MaxMaximumConcurrency {
+			return constraint("scalingConfig.maximumConcurrency", s.MaximumConcurrency,
+				fmt.Sprintf("Member must have value less than or equal to %d", MaxMaximumConcurrency))
+		}
+	}
+	if r := c.MaximumRetryAttempts; r != nil {
+		if *r < -1 {
+			return constraint("maximumRetryAttempts", *r, "Member must have value greater than or equal to -1")
+		}
+		if *r > 10000 {
+			return constraint("maximumRetryAttempts", *r, "Member must have value less than or equal to 10000")
+		}
+	}
+	if len(c.FunctionResponseTypes) > 1 {
+		return constraint("functionResponseTypes", fmt.Sprint(c.FunctionResponseTypes), "Member must have length less than or equal to 1")
+	}
+	for _, t := range c.FunctionResponseTypes {
+		if t != "ReportBatchItemFailures" {
+			return constraint("functionResponseTypes", fmt.Sprint(c.FunctionResponseTypes),
+				"Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]")
+		}
+	}
+	if err := c.validateFilters(); err != nil {
+		return err
+	}
+	if m := c.MetricsConfig; m != nil {
+		for _, name := range m.Metrics {
+			if name != "EventCount" {
+				return invalid("metricsConfig.metrics",
+					"Unsupported MetricsConfig metric %q for an Amazon MQ event source mapping: only EventCount is supported.", name)
+			}
+		}
+	}
+	if c.KMSKeyArn != "" && !kmsPattern.MatchString(c.KMSKeyArn) {
+		return constraint("kMSKeyArn", c.KMSKeyArn, "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+	}
+	return c.validateTags()
+}
+
+func (c *Config) validateQueues() error {
+	switch {
+	case len(c.Queues) == 0:
+		return invalid("queues", "Queues is required for an Amazon MQ event source: give exactly one queue name.")
+	case len(c.Queues) > 1:
+		return constraint("queues", "["+strings.Join(c.Queues, ", ")+"]", "Member must have length less than or equal to 1")
+	}
+	q := c.Queues[0]
+	if q == "" {
+		return constraint("queues", "[]", "Member must satisfy constraint: [Member must have length greater than or equal to 1]")
+	}
+	if utf8.RuneCountInString(q) > 1000 {
+		return constraint("queues", q, "Member must satisfy constraint: [Member must have length less than or equal to 1000]")
+	}
+	return nil
+}
+
+func (c *Config) validateAccess() error {
+	if len(c.SourceAccessConfigurations) > 23 {
+		return constraint("sourceAccessConfigurations", len(c.SourceAccessConfigurations), "Member must have length less than or equal to 23")
+	}
+	basic := 0
+	for _, s := range c.SourceAccessConfigurations {
+		if len(s.URI) < 1 || len(s.URI) > 200 || !uriPattern.MatchString(s.URI) {
+			return constraint("sourceAccessConfigurations.member.uRI", s.URI,
+				"Member must satisfy regular expression pattern: [ a-zA-Z0-9-\\/*:_+=.@-]*")
+		}
+		switch s.Type {
+		case "BASIC_AUTH":
+			basic++
+		case "VPC_SUBNET", "VPC_SECURITY_GROUP", "VIRTUAL_HOST", "SASL_SCRAM_512_AUTH", "SASL_SCRAM_256_AUTH",
+			"CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE":
+			return invalid("sourceAccessConfigurations", "Invalid parameters: %s is not supported for an ActiveMQ event source.", s.Type)
+		default:
+			return constraint("sourceAccessConfigurations.member.type", s.Type,
+				"Member must satisfy enum value set: [BASIC_AUTH, VPC_SUBNET, VPC_SECURITY_GROUP, SASL_SCRAM_512_AUTH, SASL_SCRAM_256_AUTH, VIRTUAL_HOST, CLIENT_CERTIFICATE_TLS_AUTH, SERVER_ROOT_CA_CERTIFICATE]")
+		}
+	}
+	switch {
+	case basic == 0:
+		return invalid("sourceAccessConfigurations",
+			"No BASIC_AUTH property specified in SourceAccessConfigurations: an Amazon MQ event source needs the ARN of a Secrets Manager secret holding the broker's username and password.")
+	case basic > 1:
+		return invalid("sourceAccessConfigurations", "Invalid parameters: only one BASIC_AUTH source access configuration is allowed.")
+	}
+	return nil
+}
+
+func (c *Config) validateFilters() error {
+	if c.FilterCriteria == nil {
+		return nil
+	}
+	if n := len(c.FilterCriteria.Filters); n > MaxFilters {
+		return invalid("filterCriteria", "Invalid filter criteria: an event source mapping takes at most %d filters, got %d.", MaxFilters, n)
+	}
+	for _, f := range c.FilterCriteria.Filters {
+		if len(f.Pattern) > MaxPatternLength {
+			return constraint("filterCriteria.filters.member.pattern", f.Pattern,
+				fmt.Sprintf("Member must have length less than or equal to %d", MaxPatternLength))
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateTags() error {
+	if len(c.Tags) > MaxTags {
+		return invalid("tags", "Invalid parameters: a resource takes at most %d tags, got %d.", MaxTags, len(c.Tags))
+	}
+	for k, v := range c.Tags {
+		if n := utf8.RuneCountInString(k); n < 1 || n > 128 || !tagPattern.MatchString(k) {
+			return constraint("tags", k, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+		}
+		if utf8.RuneCountInString(v) > 256 || !tagPattern.MatchString(v) {
+			return constraint("tags", v, "Member must satisfy constraint: [Member must have length less than or equal to 256, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
+		}
+	}
+	return nil
+}
+
+// SetDefaults fills the members Lambda defaults when a request leaves them out.
+func (c *Config) SetDefaults() {
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+}
+
+// Patterns returns the FilterCriteria patterns, or nil.
+func (c *Config) Patterns() []string {
+	if c.FilterCriteria == nil {
+		return nil
+	}
+	p := make([]string, len(c.FilterCriteria.Filters))
+	for i, f := range c.FilterCriteria.Filters {
+		p[i] = f.Pattern
+	}
+	return p
+}

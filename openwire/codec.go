@@ -1,0 +1,110 @@
+package openwire
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// readFrame reads one size-prefixed frame (type byte first) of at most max
+// bytes. buf is reused when it is big enough; nothing larger than the frame is
+// allocated.
+func readFrame(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int(int32(binary.BigEndian.Uint32(hdr[:])))
+	if n < 1 {
+		return nil, fmt.Errorf("%w: frame size %d", ErrMalformed, n)
+	}
+	if n > max {
+		return nil, fmt.Errorf("%w: peer sent a %d-byte frame, limit %d (raise Config.MaxFrameSize)", ErrFrameTooLarge, n, max)
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(br, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf, nil
+}
+
+// frame is a decoded command from the broker; only the fields this client uses.
+type frame struct {
+	typ       byte
+	id        int32
+	respReq   bool
+	corr      int32        // responses
+	brokerErr *BrokerError // ExceptionResponse, ConnectionError
+	consumer  consumerID   // MessageDispatch
+	msg       *Message     // MessageDispatch (nil: end of browse/pull)
+	bodyErr   error        // MessageDispatch: body or properties undecodable
+	wf        wireFormat   // WireFormatInfo
+}
+
+// decodeFrame decodes one frame (type byte first). Unknown command types are
+// returned with only typ set. maxBody bounds decompressed bodies. A malformed
+// frame gives an error matching ErrMalformed; it never panics.
+func decodeFrame(b []byte, maxBody int, intern map[string]string) (f frame, err error) {
+	if len(b) == 0 {
+		return f, fmt.Errorf("%w: empty frame", ErrMalformed)
+	}
+	f.typ = b[0]
+	d := decoder{b: b[1:], intern: intern}
+	switch f.typ {
+	case typeWireFormatInfo:
+		f.wf, err = d.wireFormatInfo()
+		return f, err
+	case typeMessageDispatch:
+		f.id, f.respReq = d.command()
+		if t := d.nestedType(); t != 0 && d.expect(t, typeConsumerID, "MessageDispatch.consumerId") {
+			f.consumer = d.consumerIDBody()
+		}
+		d.destination()
+		mt := d.nestedType()
+		if mt == 0 {
+			d.int32()
+			return f, d.err
+		}
+		if mt < typeMessage || mt > typeBlobMessage {
+			d.fail("MessageDispatch.message has type %d", mt)
+			return f, d.err
+		}
+		d.command()
+		m := &Message{Size: len(b) + 4}
+		f.bodyErr = d.message(mt, m, maxBody)
+		if rc := int(d.int32()); rc > m.RedeliveryCounter {
+			m.RedeliveryCounter = rc
+		}
+		if d.err != nil {
+			return f, d.err
+		}
+		m.ID = m.id.String()
+		f.msg = m
+	case typeResponse, typeDataResponse, typeDataArrayResponse, typeIntegerResponse:
+		f.id, f.respReq = d.command()
+		f.corr = d.int32()
+	case typeExceptionResponse:
+		f.id, f.respReq = d.command()
+		f.corr = d.int32()
+		f.brokerErr = d.throwable(false, 0)
+		if f.brokerErr == nil {
+			f.brokerErr = &BrokerError{Class: "unknown"}
+		}
+	case typeConnectionError:
+		f.id, f.respReq = d.command()
+		f.brokerErr = d.throwable(false, 0)
+		if f.brokerErr == nil {
+			f.brokerErr = &BrokerError{Class: "unknown"}
+		}
+	case typeKeepAliveInfo, typeShutdownInfo:
+		f.id, f.respReq = d.command()
+	}
+	return f, d.err
+}

@@ -1,0 +1,219 @@
+package openwire
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// dispatchFrame builds a MessageDispatch frame as the broker would send it.
+func dispatchFrame(m *Message, redeliveries int32) []byte {
+	var inner encoder
+	content, has, err := m.encodeContent()
+	if err != nil {
+		panic(err)
+	}
+	props, _ := encodeProperties(m.Properties)
+	if m.id.producer.conn == "" {
+		m.id = messageID{producer: producerID{conn: "ID:host-1234-1700000000000-1:1", value: 1, session: 1}, prodSeq: 7, brokerSeq: 42}
+	}
+	inner.message(0, false, m, m.id.producer, &m.Destination, nil, content, has, props)
+	var e encoder
+	start := e.beginFrame(typeMessageDispatch)
+	e.command(0, false)
+	e.consumerID(consumerID{conn: "ID:client-1:1", session: 1, value: 2})
+	e.destination(&m.Destination)
+	e.bool1(true)
+	e.b = append(e.b, inner.b[4:]...)
+	e.int32(redeliveries)
+	e.endFrame(start)
+	return e.b
+}
+
+func decodeOne(t testing.TB, wire []byte) frame {
+	t.Helper()
+	f, err := readFrame(bufio.NewReader(bytes.NewReader(wire)), nil, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := decodeFrame(f, 1<<20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fr
+}
+
+func TestMessageRoundTrip(t *testing.T) {
+	reply := Topic("replies")
+	for _, compressed := range []bool{false, true} {
+		for _, in := range []*Message{
+			{Kind: KindText, Text: strings.Repeat("héllo 😀 ", 50), Persistent: true, CorrelationID: "corr", ReplyTo: &reply,
+				Type: "t", Expiration: 99, Priority: 7, Timestamp: 12345, Destination: Queue("q"),
+				Properties: map[string]any{"i": int32(1), "s": "x"}},
+			{Kind: KindBytes, Body: bytes.Repeat([]byte{0, 1, 2, 250}, 300), Destination: Topic("t")},
+			{Kind: KindMap, Map: map[string]any{"a": int64(1), "b": "c"}, Destination: Queue("m")},
+			{Kind: KindPlain, Destination: Queue("p")},
+		} {
+			in.Compressed = compressed && in.Kind != KindPlain
+			f := decodeOne(t, dispatchFrame(in, 3))
+			m := f.msg
+			if f.bodyErr != nil || m == nil {
+				t.Fatalf("%v: %v", in.Kind, f.bodyErr)
+			}
+			if m.Kind != in.Kind || m.Text != in.Text || !bytes.Equal(m.Body, in.Body) || !reflect.DeepEqual(m.Map, in.Map) ||
+				m.Persistent != in.Persistent || m.CorrelationID != in.CorrelationID || m.Type != in.Type ||
+				m.Expiration != in.Expiration || m.Priority != in.Priority || m.Timestamp != in.Timestamp ||
+				m.Destination != in.Destination || !reflect.DeepEqual(m.ReplyTo, in.ReplyTo) ||
+				!reflect.DeepEqual(m.Properties, in.Properties) || m.RedeliveryCounter != 3 || m.Compressed != in.Compressed {
+				t.Errorf("%v compressed=%v:\n in %+v\nout %+v", in.Kind, compressed, in, m)
+			}
+			if m.ID != "ID:host-1234-1700000000000-1:1:1:1:7" {
+				t.Errorf("ID %q", m.ID)
+			}
+			if f.consumer.value != 2 {
+				t.Errorf("consumer %+v", f.consumer)
+			}
+		}
+	}
+}
+
+func TestMessageIDTextView(t *testing.T) {
+	id := messageID{textView: "abc:1"}
+	if id.String() != "ID:abc:1" {
+		t.Fatal(id.String())
+	}
+	id.textView = "ID:x"
+	if id.String() != "ID:x" {
+		t.Fatal(id.String())
+	}
+}
+
+func TestDecodeMalformed(t *testing.T) {
+	wire := dispatchFrame(&Message{Kind: KindText, Text: "hi", Destination: Queue("q"), Properties: map[string]any{"a": "b"}}, 0)
+	frame := wire[4:]
+	for i := 1; i < len(frame); i++ {
+		if _, err := decodeFrame(frame[:i], 1<<20, nil); err == nil {
+			t.Errorf("truncated at %d of %d: no error", i, len(frame))
+		} else if !errors.Is(err, ErrMalformed) {
+			t.Errorf("truncated at %d: error %v does not match ErrMalformed", i, err)
+		}
+	}
+	// a size prefix above the limit is refused before anything is allocated
+	big := []byte{0x7f, 0xff, 0xff, 0xff, typeMessageDispatch}
+	if _, err := readFrame(bufio.NewReader(bytes.NewReader(big)), nil, 1<<20); !errors.Is(err, ErrFrameTooLarge) {
+		t.Errorf("huge frame: %v", err)
+	}
+	// a compressed body that inflates past the limit is refused
+	m := &Message{Kind: KindBytes, Body: make([]byte, 1<<20), Compressed: true, Destination: Queue("q")}
+	f, err := decodeFrame(dispatchFrame(m, 0)[4:], 1000, nil)
+	if err != nil || !errors.Is(f.bodyErr, ErrFrameTooLarge) {
+		t.Errorf("zip bomb: %v %v", err, f.bodyErr)
+	}
+}
+
+func TestExceptionResponseDecoding(t *testing.T) {
+	var e encoder
+	start := e.beginFrame(typeExceptionResponse)
+	e.command(9, false)
+	e.int32(5)
+	e.throwable("java.lang.SecurityException", "User name [app] or password is invalid.")
+	e.endFrame(start)
+	f := decodeOne(t, e.b)
+	if f.corr != 5 || f.brokerErr.Class != "java.lang.SecurityException" || !errors.Is(f.brokerErr, ErrAuthentication) {
+		t.Fatalf("%+v", f)
+	}
+}
+
+func fuzzSeeds() [][]byte {
+	reply := Queue("r")
+	var seeds [][]byte
+	for _, m := range []*Message{
+		{Kind: KindText, Text: "hello 😀", Persistent: true, CorrelationID: "c", ReplyTo: &reply, Destination: Queue("q"),
+			Properties: map[string]any{"b": true, "i": int32(1), "l": int64(2), "s": "x", "d": 1.5}},
+		{Kind: KindText, Text: "compressed compressed compressed", Compressed: true, Destination: Queue("q")},
+		{Kind: KindBytes, Body: []byte{1, 2, 3}, Destination: Topic("t")},
+		{Kind: KindBytes, Body: []byte("zzzzzzzzzzzz"), Compressed: true, Destination: Topic("t")},
+		{Kind: KindMap, Map: map[string]any{"k": []byte{1}}, Destination: Queue("q")},
+	} {
+		seeds = append(seeds, dispatchFrame(m, 1))
+	}
+	var e encoder
+	e.wireFormatInfo(wireFormat{version: 12, props: map[string]any{"MaxInactivityDuration": int64(30000), "CacheSize": int32(1024)}})
+	start := e.beginFrame(typeExceptionResponse)
+	e.command(1, false)
+	e.int32(1)
+	e.throwable("java.lang.SecurityException", "nope")
+	e.endFrame(start)
+	e.keepAlive(3)
+	start = e.beginFrame(typeResponse)
+	e.command(4, false)
+	e.int32(2)
+	e.endFrame(start)
+	seeds = append(seeds, e.b)
+	return seeds
+}
+
+// FuzzDecodeFrame feeds a byte stream through the frame reader and decoder.
+func FuzzDecodeFrame(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReader(bytes.NewReader(data))
+		var buf []byte
+		for {
+			fr, err := readFrame(br, buf, 1<<16)
+			if err != nil {
+				return
+			}
+			buf = fr
+			_, _ = decodeFrame(fr, 1<<16, map[string]string{})
+		}
+	})
+}
+
+// FuzzDecodeMessage fuzzes the message part of a MessageDispatch.
+func FuzzDecodeMessage(f *testing.F) {
+	for _, s := range fuzzSeeds()[:5] {
+		f.Add(s[4:])
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		fr, err := decodeFrame(frame, 1<<16, nil)
+		if err == nil && fr.msg != nil {
+			_ = fr.msg.Data()
+			_, _ = encodeProperties(fr.msg.Properties)
+		}
+	})
+}
+
+// TestWriteFuzzSeeds regenerates testdata/fuzz from fuzzSeeds when
+// OPENWIRE_WRITE_FUZZ_SEEDS=1.
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("OPENWIRE_WRITE_FUZZ_SEEDS") == "" {
+		t.Skip("set OPENWIRE_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz")
+	}
+	write := func(target string, i int, b []byte) {
+		dir := filepath.Join("testdata", "fuzz", target)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d", i)), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range fuzzSeeds() {
+		write("FuzzDecodeFrame", i, s)
+		if i < 5 {
+			write("FuzzDecodeMessage", i, s[4:])
+		}
+	}
+	b, _ := encodeProperties(map[string]any{"a": "b😀", "n": int32(1), "l": []any{int8(1)}, "m": map[string]any{"x": 1.5}, "z": nil})
+	write("FuzzPrimitiveMap", 0, b)
+}

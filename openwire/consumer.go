@@ -1,0 +1,538 @@
+package openwire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// ConsumerOptions configure a consumer.
+type ConsumerOptions struct {
+	Prefetch   int    // messages the broker may push ahead of Receive (default 1000)
+	Selector   string // JMS message selector
+	Redelivery RedeliveryPolicy
+}
+
+// Message states inside a consumer.
+const (
+	stPrefetched uint8 = iota // waiting in the consumer for Receive
+	stDelivered               // returned by Receive, not acknowledged
+	stTxAcked                 // acknowledged in the open transaction
+	stWaiting                 // handed back, redelivery timer running
+	stDone                    // acknowledged, poisoned or dropped
+)
+
+// Consumer receives messages from a queue (or topic).
+type Consumer struct {
+	s        *Session
+	c        *Conn
+	id       int64
+	dest     Destination
+	prefetch int
+	selector string
+	policy   RedeliveryPolicy
+
+	mu                sync.Mutex
+	queue             []*Message // prefetched, in dispatch order
+	ready             []*Message // due local redeliveries: ahead of queue
+	outstanding       map[uint64]*Message
+	timers            map[*Message]*time.Timer
+	seq               uint64
+	deliveredSinceAck int
+	lastDelivered     int64 // broker sequence of the newest message handed out (-1: none)
+	notify            chan struct{}
+	closed            bool
+	closedCh          chan struct{}
+}
+
+// NewConsumer consumes from the queue named queue.
+func (s *Session) NewConsumer(ctx context.Context, queue string, opts ConsumerOptions) (*Consumer, error) {
+	return s.newConsumer(ctx, Queue(queue), opts)
+}
+
+// NewTopicConsumer subscribes (non-durably) to the topic named topic.
+func (s *Session) NewTopicConsumer(ctx context.Context, topic string, opts ConsumerOptions) (*Consumer, error) {
+	return s.newConsumer(ctx, Topic(topic), opts)
+}
+
+func (s *Session) newConsumer(ctx context.Context, dest Destination, opts ConsumerOptions) (*Consumer, error) {
+	if dest.Name == "" {
+		return nil, errors.New("openwire: consumer needs a destination name")
+	}
+	if opts.Prefetch < 0 {
+		return nil, fmt.Errorf("openwire: prefetch %d: must be >= 1 (0 means the default 1000)", opts.Prefetch)
+	}
+	if opts.Prefetch == 0 {
+		opts.Prefetch = 1000
+	}
+	l, _, err := s.c.current(ctx, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	k := &Consumer{
+		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, prefetch: opts.Prefetch, selector: opts.Selector,
+		policy: opts.Redelivery.orDefault(), outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
+		lastDelivered: -1, notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	s.consumers[k.id] = k
+	s.mu.Unlock()
+	s.c.cmu.Lock()
+	s.c.consumers[k.id] = k
+	s.c.cmu.Unlock()
+	info := k.info(l)
+	if err := l.request(ctx, func(e *encoder, id int32) { e.consumerInfo(id, &info) }); err != nil {
+		k.unregister()
+		return nil, fmt.Errorf("openwire: creating consumer on %s: %w", dest, err)
+	}
+	return k, nil
+}
+
+func (k *Consumer) info(l *link) consumerInfo {
+	return consumerInfo{id: k.cid(l), dest: k.dest, prefetch: int32(k.prefetch), selector: k.selector}
+}
+
+func (k *Consumer) cid(l *link) consumerID {
+	return consumerID{conn: l.connID, session: k.s.id, value: k.id}
+}
+
+func (k *Consumer) unregister() {
+	k.s.mu.Lock()
+	delete(k.s.consumers, k.id)
+	k.s.mu.Unlock()
+	k.c.cmu.Lock()
+	delete(k.c.consumers, k.id)
+	k.c.cmu.Unlock()
+}
+
+// Destination is what the consumer reads from.
+func (k *Consumer) Destination() Destination { return k.dest }
+
+func (k *Consumer) arrive(l *link, m *Message, bodyErr error) {
+	m.consumer = k
+	m.gen = l.gen
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return
+	}
+	k.seq++
+	m.seq = k.seq
+	k.outstanding[m.seq] = m
+	var cause string
+	switch {
+	case bodyErr != nil:
+		cause = fmt.Sprintf("openwire client cannot decode message: %v", bodyErr)
+	case k.policy.Exceeded(m.RedeliveryCounter):
+		cause = fmt.Sprintf("Delivery[%d] exceeds redelivery policy limit:%s", m.RedeliveryCounter, k.policy)
+	}
+	if cause != "" {
+		m.state = stDone
+		delete(k.outstanding, m.seq)
+		k.mu.Unlock()
+		k.c.log.Warn("openwire: dead-lettering message on arrival", "message", m.ID, "destination", k.dest.String(), "cause", cause)
+		_ = l.write(func(e *encoder) { e.messageAck(l.cmdID.Add(1), false, k.poisonAck(l, m, cause)) })
+		return
+	}
+	m.state = stPrefetched
+	k.queue = append(k.queue, m)
+	k.mu.Unlock()
+	select {
+	case k.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (k *Consumer) poisonAck(l *link, m *Message, cause string) *messageAck {
+	return &messageAck{dest: &k.dest, consumer: k.cid(l), ackType: ackPoison, first: &m.id, last: &m.id, count: 1, poisonCause: cause}
+}
+
+// next pops the next message (due redeliveries first); k.mu must be held.
+func (k *Consumer) next() *Message {
+	var m *Message
+	if len(k.ready) > 0 {
+		m = k.ready[0]
+		k.ready[0] = nil
+		k.ready = k.ready[1:]
+	} else if len(k.queue) > 0 {
+		m = k.queue[0]
+		k.queue[0] = nil
+		k.queue = k.queue[1:]
+		if len(k.queue) == 0 {
+			k.queue = k.queue[:0:0]
+		}
+	} else {
+		return nil
+	}
+	m.state = stDelivered
+	if m.id.brokerSeq > k.lastDelivered {
+		k.lastDelivered = m.id.brokerSeq
+	}
+	return m
+}
+
+// handOut finishes a delivery: like Java's ackLater it sends a DELIVERED ack once
+// half the prefetch window is held, so the broker keeps dispatching while the
+// caller holds unacknowledged messages.
+func (k *Consumer) handOut(m *Message) *Message {
+	k.deliveredSinceAck++
+	n := k.deliveredSinceAck
+	if n < max(1, k.prefetch/2) {
+		k.mu.Unlock()
+		return m
+	}
+	k.deliveredSinceAck = 0
+	k.mu.Unlock()
+	if l := k.c.linkNow(m.gen); l != nil {
+		ack := &messageAck{dest: &k.dest, consumer: k.cid(l), ackType: ackDelivered, first: &m.id, last: &m.id, count: int32(n)}
+		_ = l.write(func(e *encoder) { e.messageAck(l.cmdID.Add(1), false, ack) })
+	}
+	return m
+}
+
+// Receive returns the next message, waiting until one arrives, ctx ends or the
+// consumer is closed (ErrClosed). During a failover reconnect it keeps waiting.
+func (k *Consumer) Receive(ctx context.Context) (*Message, error) {
+	for {
+		k.mu.Lock()
+		if k.closed {
+			k.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if m := k.next(); m != nil {
+			return k.handOut(m), nil
+		}
+		k.mu.Unlock()
+		select {
+		case <-k.notify:
+		case <-k.closedCh:
+		case <-k.c.done:
+			k.mu.Lock()
+			empty := len(k.ready) == 0 && len(k.queue) == 0
+			k.mu.Unlock()
+			if empty {
+				if err := k.c.Err(); err != nil && err != ErrClosed {
+					return nil, fmt.Errorf("%w: %w", ErrClosed, err)
+				}
+				return nil, ErrClosed
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// TryReceive returns a message that is ready now, or nil. It never blocks.
+func (k *Consumer) TryReceive() *Message {
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return nil
+	}
+	m := k.next()
+	if m == nil {
+		k.mu.Unlock()
+		return nil
+	}
+	return k.handOut(m)
+}
+
+// check validates that msgs are this consumer's, delivered and from the current
+// connection; k.mu must be held.
+func (k *Consumer) check(gen uint64, msgs []*Message, states ...uint8) error {
+	for _, m := range msgs {
+		if m == nil || m.consumer != k {
+			return errors.New("openwire: message does not belong to this consumer")
+		}
+		if m.gen != gen {
+			return fmt.Errorf("openwire: message %s was received before a reconnect; the broker will redeliver it: %w", m.ID, ErrStale)
+		}
+		ok := false
+		for _, s := range states {
+			ok = ok || m.state == s
+		}
+		if !ok {
+			return fmt.Errorf("openwire: message %s is not in a state that allows this (already acknowledged, or not received)", m.ID)
+		}
+	}
+	return nil
+}
+
+// Ack acknowledges exactly msgs and waits for the broker's confirmation. Messages
+// that are contiguous in delivery order go as one range ack, others as individual
+// acks. In a transacted session the acks take effect at Commit. A message
+// received before a failover reconnect gives an error matching ErrStale and
+// nothing is sent.
+func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	gen := msgs[0].gen
+	l, gen, err := k.c.current(ctx, gen, false)
+	if err != nil {
+		if errors.Is(err, ErrStale) {
+			return fmt.Errorf("openwire: ack: message %s was received before a reconnect; the broker will redeliver it: %w", msgs[0].ID, ErrStale)
+		}
+		return err
+	}
+	var tx *txID
+	if k.s.transacted {
+		if tx, err = k.s.begin(l, gen); err != nil {
+			return err
+		}
+	}
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return ErrClosed
+	}
+	if err := k.check(gen, msgs, stDelivered); err != nil {
+		k.mu.Unlock()
+		return err
+	}
+	sorted := append([]*Message(nil), msgs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].seq < sorted[j].seq })
+	var acks []*messageAck
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && k.adjacent(sorted[j-1].seq, sorted[j].seq) {
+			j++
+		}
+		first, last := sorted[i], sorted[j-1]
+		a := &messageAck{dest: &k.dest, tx: tx, consumer: k.cid(l), ackType: ackIndividual, first: &first.id, last: &last.id, count: int32(j - i)}
+		if j-i > 1 {
+			a.ackType = ackStandard
+		}
+		acks = append(acks, a)
+		i = j
+	}
+	for _, m := range sorted {
+		if tx != nil {
+			m.state = stTxAcked
+		} else {
+			m.state = stDone
+			delete(k.outstanding, m.seq)
+		}
+	}
+	k.mu.Unlock()
+	if err := l.requestAll(ctx, len(acks), func(e *encoder, i int, id int32) { e.messageAck(id, true, acks[i]) }); err != nil {
+		return fmt.Errorf("openwire: ack: %w", err)
+	}
+	return nil
+}
+
+// adjacent reports whether no message the broker still counts as dispatched to
+// this consumer lies between seq a and b (so a range ack covers exactly them).
+func (k *Consumer) adjacent(a, b uint64) bool {
+	if b-a > 1024 {
+		return false
+	}
+	for s := a + 1; s < b; s++ {
+		if _, ok := k.outstanding[s]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Poison dead-letters msgs now: the broker moves them to its DLQ with cause as
+// dlqDeliveryFailureCause ("java.lang.Throwable: <cause>"). Poison acks are never
+// transacted (the broker refuses that).
+func (k *Consumer) Poison(ctx context.Context, cause string, msgs ...*Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	l, gen, err := k.c.current(ctx, msgs[0].gen, false)
+	if err != nil {
+		if errors.Is(err, ErrStale) {
+			return fmt.Errorf("openwire: poison: message %s was received before a reconnect: %w", msgs[0].ID, ErrStale)
+		}
+		return err
+	}
+	k.mu.Lock()
+	if err := k.check(gen, msgs, stDelivered, stTxAcked); err != nil {
+		k.mu.Unlock()
+		return err
+	}
+	acks := make([]*messageAck, len(msgs))
+	for i, m := range msgs {
+		m.state = stDone
+		delete(k.outstanding, m.seq)
+		acks[i] = k.poisonAck(l, m, cause)
+	}
+	k.mu.Unlock()
+	return l.requestAll(ctx, len(acks), func(e *encoder, i int, id int32) { e.messageAck(id, true, acks[i]) })
+}
+
+// Redeliver hands msgs back ("rollback" of just these): each comes back through
+// Receive after the policy's delay with RedeliveryCounter+1, ahead of newer
+// messages, or is poison-acknowledged with cause once its counter passes
+// MaximumRedeliveries.
+func (k *Consumer) Redeliver(ctx context.Context, cause string, msgs ...*Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	l, gen, err := k.c.current(ctx, msgs[0].gen, false)
+	if err != nil {
+		if errors.Is(err, ErrStale) {
+			return fmt.Errorf("openwire: redeliver: message %s was received before a reconnect; the broker will redeliver it: %w", msgs[0].ID, ErrStale)
+		}
+		return err
+	}
+	k.mu.Lock()
+	if err := k.check(gen, msgs, stDelivered); err != nil {
+		k.mu.Unlock()
+		return err
+	}
+	poison, notices := k.handBack(l, gen, msgs, cause)
+	k.mu.Unlock()
+	if len(notices) > 0 {
+		_ = l.write(func(e *encoder) {
+			for _, a := range notices {
+				e.messageAck(l.cmdID.Add(1), false, a)
+			}
+		})
+	}
+	if len(poison) > 0 {
+		return l.requestAll(ctx, len(poison), func(e *encoder, i int, id int32) { e.messageAck(id, true, poison[i]) })
+	}
+	return nil
+}
+
+// handBack schedules local redelivery of msgs or, past the policy's maximum,
+// returns poison acks for them. k.mu must be held.
+func (k *Consumer) handBack(l *link, gen uint64, msgs []*Message, cause string) (poison, notices []*messageAck) {
+	for _, m := range msgs {
+		m.RedeliveryCounter++
+		if k.policy.Exceeded(m.RedeliveryCounter) {
+			m.state = stDone
+			delete(k.outstanding, m.seq)
+			c := cause
+			if c == "" {
+				c = fmt.Sprintf("Delivery[%d] exceeds redelivery policy limit:%s", m.RedeliveryCounter, k.policy)
+			}
+			poison = append(poison, k.poisonAck(l, m, c))
+			continue
+		}
+		m.state = stWaiting
+		// tell the broker (as Java does) so its own counter survives a consumer crash
+		notices = append(notices, &messageAck{dest: &k.dest, consumer: k.cid(l), ackType: ackRedelivered, first: &m.id, last: &m.id, count: 1})
+		m := m
+		k.timers[m] = time.AfterFunc(k.policy.Delay(m.RedeliveryCounter), func() { k.due(m, gen) })
+	}
+	return poison, notices
+}
+
+func (k *Consumer) due(m *Message, gen uint64) {
+	k.mu.Lock()
+	delete(k.timers, m)
+	if k.closed || m.state != stWaiting || m.gen != gen {
+		k.mu.Unlock()
+		return
+	}
+	m.state = stPrefetched
+	k.ready = append(k.ready, m)
+	k.mu.Unlock()
+	select {
+	case k.notify <- struct{}{}:
+	default:
+	}
+}
+
+// committed finalizes the acks of a committed transaction.
+func (k *Consumer) committed(gen uint64) {
+	k.mu.Lock()
+	for s, m := range k.outstanding {
+		if m.state == stTxAcked && m.gen == gen {
+			m.state = stDone
+			delete(k.outstanding, s)
+		}
+	}
+	k.mu.Unlock()
+}
+
+// rollback redelivers (or poisons) everything delivered and not committed.
+func (k *Consumer) rollback(gen uint64) {
+	l := k.c.linkNow(gen)
+	if l == nil {
+		return // the connection was lost: reset already dropped everything
+	}
+	k.mu.Lock()
+	var msgs []*Message
+	for _, m := range k.outstanding {
+		if (m.state == stDelivered || m.state == stTxAcked) && m.gen == gen {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		k.mu.Unlock()
+		return
+	}
+	sort.Slice(msgs, func(i, j int) bool { return msgs[i].seq < msgs[j].seq })
+	poison, notices := k.handBack(l, gen, msgs, "")
+	k.mu.Unlock()
+	all := append(notices, poison...)
+	_ = l.write(func(e *encoder) {
+		for _, a := range all {
+			e.messageAck(l.cmdID.Add(1), false, a)
+		}
+	})
+}
+
+// reset drops all local state after the connection was lost.
+func (k *Consumer) reset() {
+	k.mu.Lock()
+	for m, t := range k.timers {
+		t.Stop()
+		delete(k.timers, m)
+	}
+	for _, m := range k.outstanding {
+		m.state = stDone
+	}
+	k.outstanding = map[uint64]*Message{}
+	k.queue, k.ready = nil, nil
+	k.deliveredSinceAck = 0
+	k.lastDelivered = -1
+	k.mu.Unlock()
+}
+
+// Close removes the consumer at the broker; messages not acknowledged go back to
+// it (those handed out get their redelivery counter incremented). Safe twice.
+func (k *Consumer) Close(ctx context.Context) error {
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return nil
+	}
+	k.closed = true
+	close(k.closedCh)
+	for m, t := range k.timers {
+		t.Stop()
+		delete(k.timers, m)
+	}
+	last := k.lastDelivered
+	k.queue, k.ready = nil, nil
+	k.mu.Unlock()
+	k.unregister()
+	l, _, err := k.c.current(ctx, 0, true)
+	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil
+		}
+		return err
+	}
+	err = l.request(ctx, func(e *encoder, id int32) {
+		e.removeInfo(id, func(e *encoder) { e.consumerID(k.cid(l)) }, last)
+	})
+	if err != nil && !errors.Is(err, ErrClosed) {
+		return fmt.Errorf("openwire: closing consumer on %s: %w", k.dest, err)
+	}
+	return nil
+}

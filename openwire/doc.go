@@ -1,0 +1,34 @@
+// Package openwire is a client for ActiveMQ Classic's native OpenWire protocol
+// (version 12, loose encoding): connections over tcp://, ssl:// and failover:
+// URLs, sessions, queue and topic consumers with prefetch, individual, range,
+// delivered and poison acknowledgements, local transactions, a client-side
+// redelivery policy like the Java client's, producers, keep-alive and
+// inactivity detection, and failover reconnects.
+//
+// Connect, consume and acknowledge:
+//
+//	conn, err := openwire.Dial(ctx, "tcp://127.0.0.1:61616", openwire.Config{User: "app", Password: pw})
+//	if err != nil { return err }
+//	defer conn.Close()
+//	sess, _ := conn.NewSession(ctx, false)
+//	cons, _ := sess.NewConsumer(ctx, "orders", openwire.ConsumerOptions{Prefetch: 100})
+//	for {
+//		m, err := cons.Receive(ctx)
+//		if err != nil { return err }
+//		handle(m.ID, m.Data(), m.Properties)
+//		if err := cons.Ack(ctx, m); err != nil { return err }
+//	}
+//
+// Message properties keep their Java types: boolean bool, byte int8, short int16,
+// int int32, long int64, float float32, double float64, char uint16, String
+// string, byte[] []byte, null nil, and nested map[string]any / []any. Strings
+// are converted from and to Java's modified UTF-8 (CESU-8), so emoji survive.
+//
+// Errors match errors.Is(err, ErrAuthentication), ErrClosed, ErrFrameTooLarge,
+// ErrStale, ErrInactive, or errors.As(err, **BrokerError) for exceptions the
+// broker reported (with the Java class and message).
+//
+// After a failover reconnect, messages received on the lost connection are
+// stale: the broker redelivers them, and acknowledging one returns an error
+// matching ErrStale without sending anything.
+package openwire

@@ -1,0 +1,127 @@
+package openwire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// linkLost runs on the reader goroutine of a link that ended. Without failover
+// (or for a permanent error) the connection fails; with failover a reconnect starts.
+func (c *Conn) linkLost(l *link, err error) {
+	c.mu.Lock()
+	if c.link != l || c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.link = nil
+	c.gen++
+	if c.fo == nil || errors.Is(err, ErrFrameTooLarge) {
+		c.mu.Unlock()
+		c.fail(err)
+		return
+	}
+	c.linkUp = make(chan struct{})
+	c.wg.Add(1)
+	c.mu.Unlock()
+	c.log.Warn("openwire: connection lost, reconnecting", "endpoint", l.ep.String(), "err", err)
+	c.resetConsumers()
+	for _, s := range c.sortedSessions() {
+		s.linkLost()
+	}
+	go c.reconnect(err)
+}
+
+// reconnect dials the failover endpoints with backoff until one works, then
+// re-creates sessions, consumers and producers.
+func (c *Conn) reconnect(cause error) {
+	defer c.wg.Done()
+	var last error = cause
+	for attempt := 1; ; attempt++ {
+		if c.fo.maxReconnectAttempts >= 0 && attempt > c.fo.maxReconnectAttempts {
+			c.fail(fmt.Errorf("openwire: failover gave up after %d reconnect attempts: %w", attempt-1, last))
+			return
+		}
+		t := time.NewTimer(c.fo.delay(attempt))
+		select {
+		case <-c.closing:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		ep := c.endpoints[(attempt-1)%len(c.endpoints)]
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-c.closing:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		l, err := c.connect(ctx, ep)
+		if err == nil {
+			err = c.restore(ctx, l)
+			if err != nil {
+				l.close(err)
+				l.wg.Wait()
+			}
+		}
+		cancel()
+		if err != nil {
+			last = err
+			c.log.Info("openwire: reconnect failed", "endpoint", ep.String(), "attempt", attempt, "err", err)
+			continue
+		}
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			l.close(ErrClosed)
+			l.wg.Wait()
+			return
+		}
+		c.link = l
+		close(c.linkUp)
+		c.mu.Unlock()
+		c.log.Info("openwire: reconnected", "endpoint", ep.String(), "attempt", attempt)
+		if cb := c.cfg.OnReconnect; cb != nil {
+			cb(cause)
+		}
+		return
+	}
+}
+
+// restore re-creates every open session, consumer and producer on a new link.
+func (c *Conn) restore(ctx context.Context, l *link) error {
+	for _, s := range c.sortedSessions() {
+		if err := l.request(ctx, func(e *encoder, id int32) { e.sessionInfo(id, l.connID, s.id) }); err != nil {
+			return fmt.Errorf("re-creating session %d: %w", s.id, err)
+		}
+		for _, k := range s.consumerList() {
+			info := k.info(l)
+			if err := l.request(ctx, func(e *encoder, id int32) { e.consumerInfo(id, &info) }); err != nil {
+				return fmt.Errorf("re-creating consumer on %s: %w", k.dest, err)
+			}
+		}
+		for _, p := range s.producerList() {
+			if err := l.request(ctx, func(e *encoder, id int32) { e.producerInfo(id, p.pid(l)) }); err != nil {
+				return fmt.Errorf("re-creating producer: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// resetConsumers drops every consumer's local messages: the broker takes back
+// whatever the lost connection held and redelivers it.
+func (c *Conn) resetConsumers() {
+	c.cmu.RLock()
+	list := make([]*Consumer, 0, len(c.consumers))
+	for _, k := range c.consumers {
+		list = append(list, k)
+	}
+	c.cmu.RUnlock()
+	for _, k := range list {
+		k.reset()
+	}
+}

@@ -1,0 +1,392 @@
+package openwire
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+)
+
+// DestinationKind says whether a destination is a queue or a topic.
+type DestinationKind uint8
+
+const (
+	DestQueue DestinationKind = iota
+	DestTopic
+	DestTempQueue
+	DestTempTopic
+)
+
+func (k DestinationKind) typeCode() byte {
+	switch k {
+	case DestTopic:
+		return typeTopic
+	case DestTempQueue:
+		return typeTempQueue
+	case DestTempTopic:
+		return typeTempTopic
+	}
+	return typeQueue
+}
+
+func kindFromType(t byte) (DestinationKind, bool) {
+	switch t {
+	case typeQueue:
+		return DestQueue, true
+	case typeTopic:
+		return DestTopic, true
+	case typeTempQueue:
+		return DestTempQueue, true
+	case typeTempTopic:
+		return DestTempTopic, true
+	}
+	return 0, false
+}
+
+// Destination is a queue or topic.
+type Destination struct {
+	Kind DestinationKind
+	Name string
+}
+
+// Queue returns the queue destination name.
+func Queue(name string) Destination { return Destination{Kind: DestQueue, Name: name} }
+
+// Topic returns the topic destination name.
+func Topic(name string) Destination { return Destination{Kind: DestTopic, Name: name} }
+
+// String prints the destination as Java's ActiveMQDestination.toString does.
+func (d Destination) String() string {
+	switch d.Kind {
+	case DestTopic:
+		return "topic://" + d.Name
+	case DestTempQueue:
+		return "temp-queue://" + d.Name
+	case DestTempTopic:
+		return "temp-topic://" + d.Name
+	}
+	return "queue://" + d.Name
+}
+
+// MessageKind is the JMS message class.
+type MessageKind uint8
+
+const (
+	KindPlain  MessageKind = iota // javax.jms.Message without a body
+	KindText                      // TextMessage: Text
+	KindBytes                     // BytesMessage: Body
+	KindMap                       // MapMessage: Map
+	KindObject                    // ObjectMessage: Body holds the Java serialization
+	KindStream                    // StreamMessage: Body holds the marshalled primitives
+	KindBlob                      // BlobMessage
+)
+
+func (k MessageKind) String() string {
+	switch k {
+	case KindText:
+		return "text"
+	case KindBytes:
+		return "bytes"
+	case KindMap:
+		return "map"
+	case KindObject:
+		return "object"
+	case KindStream:
+		return "stream"
+	case KindBlob:
+		return "blob"
+	}
+	return "plain"
+}
+
+func kindFromCommand(t byte) MessageKind {
+	switch t {
+	case typeTextMessage:
+		return KindText
+	case typeBytesMessage:
+		return KindBytes
+	case typeMapMessage:
+		return KindMap
+	case typeObjectMessage:
+		return KindObject
+	case typeStreamMessage:
+		return KindStream
+	case typeBlobMessage:
+		return KindBlob
+	}
+	return KindPlain
+}
+
+func (k MessageKind) commandType() byte {
+	switch k {
+	case KindText:
+		return typeTextMessage
+	case KindBytes:
+		return typeBytesMessage
+	case KindMap:
+		return typeMapMessage
+	}
+	return typeMessage
+}
+
+// Message is a JMS message received from or sent to the broker.
+type Message struct {
+	ID                  string // JMSMessageID exactly as Java prints it; set by Send
+	Kind                MessageKind
+	Timestamp           int64 // JMSTimestamp, ms since the epoch; Send sets it when 0
+	Persistent          bool
+	CorrelationID       string
+	ReplyTo             *Destination
+	Type                string
+	Expiration          int64 // ms since the epoch, 0 = never
+	TimeToLive          time.Duration
+	Priority            uint8 // 0-9 (JMS default 4); sent as given
+	RedeliveryCounter   int   // JMSXDeliveryCount-1; JMSRedelivered is RedeliveryCounter > 0
+	Destination         Destination
+	OriginalDestination *Destination // set on dead-lettered messages
+	GroupID             string
+	GroupSequence       int32
+	UserID              string
+	BrokerInTime        int64
+	BrokerOutTime       int64
+	Properties          map[string]any // Java-typed: see the package doc
+	Text                string         // text messages
+	Body                []byte         // bytes (and object/stream) messages; nil for text
+	Map                 map[string]any // map messages
+	Compressed          bool           // the body was (or, on Send, is to be) zlib-compressed
+	Size                int            // bytes of the frame on the wire
+
+	id       messageID
+	consumer *Consumer
+	gen      uint64 // connection generation it was received on
+	seq      uint64 // dispatch order within the consumer
+	state    uint8
+}
+
+// Redelivered reports JMSRedelivered.
+func (m *Message) Redelivered() bool { return m.RedeliveryCounter > 0 }
+
+// Data returns the body as bytes: UTF-8 text for text messages, the raw bytes otherwise.
+func (m *Message) Data() []byte {
+	if m.Kind == KindText {
+		return []byte(m.Text)
+	}
+	return m.Body
+}
+
+// decodeMessageBody reads the fields of an ActiveMQMessage (after the BaseCommand
+// prefix) and decodes its body. maxBody bounds decompression.
+func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
+	m.Kind = kindFromCommand(t)
+	d.skipNested(0) // producerId: the MessageId carries it too
+	if dest, ok := d.destination(); ok {
+		m.Destination = dest
+	}
+	d.skipNested(0) // transactionId
+	if od, ok := d.destination(); ok {
+		m.OriginalDestination = &od
+	}
+	if mt := d.nestedType(); mt != 0 && d.expect(mt, typeMessageID, "Message.messageId") {
+		m.id = d.messageIDBody()
+	}
+	d.skipNested(0) // originalTransactionId
+	m.GroupID = d.str()
+	m.GroupSequence = d.int32()
+	m.CorrelationID = d.str()
+	m.Persistent = d.bool1()
+	m.Expiration = d.int64()
+	m.Priority = d.byte1()
+	if rt, ok := d.destination(); ok {
+		m.ReplyTo = &rt
+	}
+	m.Timestamp = d.int64()
+	m.Type = d.istr()
+	content, hasContent := d.bytes()
+	props, _ := d.bytes()
+	d.skipNested(0) // dataStructure
+	d.skipNested(0) // targetConsumerId
+	m.Compressed = d.bool1()
+	m.RedeliveryCounter = int(d.int32())
+	d.skipObjectArray() // brokerPath
+	d.int64()           // arrival
+	m.UserID = d.str()
+	d.bool1()           // recievedByDFBridge
+	d.bool1()           // droppable
+	d.skipObjectArray() // cluster
+	m.BrokerInTime = d.int64()
+	m.BrokerOutTime = d.int64()
+	d.bool1() // jmsXGroupFirstForConsumer
+	if d.err != nil {
+		return nil
+	}
+	var err error
+	if m.Properties, err = decodeProperties(props); err != nil {
+		bodyErr = fmt.Errorf("message properties: %w", err)
+	}
+	if hasContent {
+		if err := m.decodeBody(content, maxBody); err != nil && bodyErr == nil {
+			bodyErr = err
+		}
+	}
+	return bodyErr
+}
+
+func (m *Message) decodeBody(content []byte, maxBody int) error {
+	switch m.Kind {
+	case KindText:
+		b := content
+		if m.Compressed {
+			var err error
+			if b, err = inflate(b, maxBody); err != nil {
+				return fmt.Errorf("text body: %w", err)
+			}
+		}
+		if len(b) < 4 {
+			return fmt.Errorf("%w: text body of %d bytes", ErrMalformed, len(b))
+		}
+		n := int32(binary.BigEndian.Uint32(b))
+		if n < 0 {
+			return nil // null text
+		}
+		if int(n) > len(b)-4 {
+			return fmt.Errorf("%w: text length %d exceeds body of %d bytes", ErrMalformed, n, len(b)-4)
+		}
+		m.Text = decodeMUTF8(b[4 : 4+n])
+	case KindBytes:
+		if !m.Compressed {
+			m.Body = content
+			return nil
+		}
+		if len(content) < 4 {
+			return fmt.Errorf("%w: compressed bytes body of %d bytes", ErrMalformed, len(content))
+		}
+		n := int(int32(binary.BigEndian.Uint32(content)))
+		if n < 0 {
+			return fmt.Errorf("%w: compressed bytes body claims %d bytes", ErrMalformed, n)
+		}
+		if n > maxBody {
+			return fmt.Errorf("%w: compressed bytes body of %d bytes exceeds the limit of %d", ErrFrameTooLarge, n, maxBody)
+		}
+		b, err := inflate(content[4:], n)
+		if err != nil {
+			return fmt.Errorf("bytes body: %w", err)
+		}
+		m.Body = b
+	case KindMap:
+		b := content
+		if m.Compressed {
+			var err error
+			if b, err = inflate(b, maxBody); err != nil {
+				return fmt.Errorf("map body: %w", err)
+			}
+		}
+		d := decoder{b: b}
+		m.Map = d.primitiveMap(0)
+		if d.err != nil {
+			return fmt.Errorf("map body: %w", d.err)
+		}
+	default:
+		m.Body = content
+	}
+	return nil
+}
+
+// inflate decompresses a zlib stream, refusing output larger than limit.
+func inflate(b []byte, limit int) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
+	}
+	defer zr.Close()
+	var out bytes.Buffer
+	n, err := io.Copy(&out, io.LimitReader(zr, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
+	}
+	if n > int64(limit) {
+		return nil, fmt.Errorf("%w: decompressed body exceeds %d bytes", ErrFrameTooLarge, limit)
+	}
+	return out.Bytes(), nil
+}
+
+func deflate(prefix []byte, b []byte) []byte {
+	var out bytes.Buffer
+	out.Write(prefix)
+	zw := zlib.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+// encodeContent returns the content bytes of m as Java would store them.
+func (m *Message) encodeContent() ([]byte, bool, error) {
+	switch m.Kind {
+	case KindText:
+		var e encoder
+		e.int32(int32(mutf8Len(m.Text)))
+		e.b = appendMUTF8(e.b, m.Text)
+		if m.Compressed {
+			return deflate(nil, e.b), true, nil
+		}
+		return e.b, true, nil
+	case KindBytes:
+		if m.Compressed {
+			var n [4]byte
+			binary.BigEndian.PutUint32(n[:], uint32(len(m.Body)))
+			return deflate(n[:], m.Body), true, nil
+		}
+		return m.Body, true, nil
+	case KindMap:
+		var e encoder
+		e.primitiveMap(m.Map, 0)
+		if e.err != nil {
+			return nil, false, e.err
+		}
+		if m.Compressed {
+			return deflate(nil, e.b), true, nil
+		}
+		return e.b, true, nil
+	case KindPlain:
+		return nil, false, nil
+	}
+	return nil, false, fmt.Errorf("openwire: cannot send %s messages (use text, bytes, map or plain)", m.Kind)
+}
+
+// encodeMessage writes an ActiveMQMessage frame for a producer.
+func (e *encoder) message(id int32, respReq bool, m *Message, pid producerID, dest *Destination, tx *txID, content []byte, hasContent bool, props []byte) {
+	start := e.beginFrame(m.Kind.commandType())
+	e.command(id, respReq)
+	e.producerID(pid)
+	e.destination(dest)
+	e.txID(tx)
+	e.null() // originalDestination
+	e.messageID(&m.id)
+	e.null() // originalTransactionId
+	e.str(m.GroupID)
+	e.int32(m.GroupSequence)
+	e.str(m.CorrelationID)
+	e.bool1(m.Persistent)
+	e.int64(m.Expiration)
+	e.byte1(m.Priority)
+	e.destination(m.ReplyTo)
+	e.int64(m.Timestamp)
+	e.str(m.Type)
+	e.bytes(content, hasContent)
+	e.bytes(props, props != nil)
+	e.null() // dataStructure
+	e.null() // targetConsumerId
+	e.bool1(m.Compressed && hasContent)
+	e.int32(0)     // redeliveryCounter
+	e.null()       // brokerPath
+	e.int64(0)     // arrival
+	e.null()       // userID
+	e.bool1(false) // recievedByDFBridge
+	e.bool1(false) // droppable
+	e.null()       // cluster
+	e.int64(0)     // brokerInTime
+	e.int64(0)     // brokerOutTime
+	e.bool1(false) // jmsXGroupFirstForConsumer
+	e.endFrame(start)
+}

@@ -1,0 +1,182 @@
+package openwire
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// endpoint is one broker address.
+type endpoint struct {
+	tls  bool
+	host string // host:port
+}
+
+func (e endpoint) String() string {
+	if e.tls {
+		return "ssl://" + e.host
+	}
+	return "tcp://" + e.host
+}
+
+// failoverOptions are the failover: URL options, with Java's defaults.
+type failoverOptions struct {
+	randomize             bool
+	initialReconnectDelay time.Duration
+	maxReconnectDelay     time.Duration
+	useExponentialBackOff bool
+	backOffMultiplier     float64
+	maxReconnectAttempts  int // -1: forever
+	startupMaxAttempts    int // -1: until the Dial context ends
+}
+
+func defaultFailover() failoverOptions {
+	return failoverOptions{
+		randomize:             true,
+		initialReconnectDelay: 10 * time.Millisecond,
+		maxReconnectDelay:     30 * time.Second,
+		useExponentialBackOff: true,
+		backOffMultiplier:     2,
+		maxReconnectAttempts:  -1,
+		startupMaxAttempts:    -1,
+	}
+}
+
+// delay is the wait before reconnect attempt n (n >= 1).
+func (f *failoverOptions) delay(n int) time.Duration {
+	d := f.initialReconnectDelay
+	if f.useExponentialBackOff {
+		for i := 1; i < n && d < f.maxReconnectDelay; i++ {
+			d = time.Duration(float64(d) * f.backOffMultiplier)
+		}
+	}
+	if f.maxReconnectDelay > 0 && d > f.maxReconnectDelay {
+		d = f.maxReconnectDelay
+	}
+	return d
+}
+
+// parseURL parses tcp://, ssl:// (also nio://, nio+ssl://, tls://) and
+// failover:(uri,uri)?options URLs. Options on the inner URLs (wireFormat.*,
+// jms.*) are accepted and ignored.
+func parseURL(raw string) ([]endpoint, *failoverOptions, error) {
+	raw = strings.TrimSpace(raw)
+	if rest, ok := cutPrefixFold(raw, "failover:"); ok {
+		f := defaultFailover()
+		list, query := rest, ""
+		if strings.HasPrefix(rest, "(") {
+			end := strings.LastIndex(rest, ")")
+			if end < 0 {
+				return nil, nil, fmt.Errorf("openwire: URL %q: missing ')' in failover list", raw)
+			}
+			list, query = rest[1:end], strings.TrimPrefix(rest[end+1:], "?")
+		} else if i := strings.LastIndex(rest, "?"); i >= 0 && !strings.Contains(rest[i:], "://") {
+			list, query = rest[:i], rest[i+1:]
+		}
+		var eps []endpoint
+		for _, u := range strings.Split(list, ",") {
+			if strings.TrimSpace(u) == "" {
+				continue
+			}
+			ep, err := parseEndpoint(strings.TrimSpace(u))
+			if err != nil {
+				return nil, nil, err
+			}
+			eps = append(eps, ep)
+		}
+		if len(eps) == 0 {
+			return nil, nil, fmt.Errorf("openwire: URL %q: failover list is empty", raw)
+		}
+		if err := f.parse(query); err != nil {
+			return nil, nil, fmt.Errorf("openwire: URL %q: %w", raw, err)
+		}
+		return eps, &f, nil
+	}
+	ep, err := parseEndpoint(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []endpoint{ep}, nil, nil
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+func parseEndpoint(raw string) (endpoint, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return endpoint{}, fmt.Errorf("openwire: URL %q: %v", raw, err)
+	}
+	var ep endpoint
+	port := "61616"
+	switch strings.ToLower(u.Scheme) {
+	case "tcp", "nio", "auto", "auto+nio":
+	case "ssl", "nio+ssl", "tls", "auto+ssl", "auto+nio+ssl":
+		ep.tls, port = true, "61617"
+	default:
+		return endpoint{}, fmt.Errorf("openwire: URL %q: scheme must be tcp, ssl or failover", raw)
+	}
+	host := u.Host
+	if host == "" {
+		return endpoint{}, fmt.Errorf("openwire: URL %q has no host", raw)
+	}
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
+	}
+	ep.host = host
+	return ep, nil
+}
+
+func (f *failoverOptions) parse(query string) error {
+	if query == "" {
+		return nil
+	}
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return err
+	}
+	for k, vs := range vals {
+		v := vs[len(vs)-1]
+		var err error
+		switch k {
+		case "randomize":
+			f.randomize, err = strconv.ParseBool(v)
+		case "initialReconnectDelay":
+			f.initialReconnectDelay, err = parseMillis(v)
+		case "maxReconnectDelay":
+			f.maxReconnectDelay, err = parseMillis(v)
+		case "useExponentialBackOff":
+			f.useExponentialBackOff, err = strconv.ParseBool(v)
+		case "backOffMultiplier", "reconnectDelayExponent":
+			f.backOffMultiplier, err = strconv.ParseFloat(v, 64)
+			if err == nil && f.backOffMultiplier < 1 {
+				err = fmt.Errorf("must be >= 1")
+			}
+		case "maxReconnectAttempts":
+			f.maxReconnectAttempts, err = strconv.Atoi(v)
+		case "startupMaxReconnectAttempts":
+			f.startupMaxAttempts, err = strconv.Atoi(v)
+		default:
+			// timeout, trackMessages, priorityBackup, nested.* ...: not implemented, ignored
+		}
+		if err != nil {
+			return fmt.Errorf("failover option %s=%q: %v", k, v, err)
+		}
+	}
+	return nil
+}
+
+func parseMillis(v string) (time.Duration, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want milliseconds >= 0")
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// A migration is one numbered schema step, written once per dialect. Steps are only
+// ever appended: a released step never changes, since stores in the field have
+// already applied it.
+type migration struct {
+	version  int
+	sqlite   []string
+	postgres []string
+}
+
+var migrations = []migration{
+	{
+		// v1: mappings, secrets with one version, functions.
+		version: 1,
+		sqlite: []string{
+			`CREATE TABLE mappings (
+				uuid TEXT PRIMARY KEY,
+				function_name TEXT NOT NULL,
+				event_source_arn TEXT NOT NULL,
+				config TEXT NOT NULL DEFAULT '',
+				state TEXT NOT NULL DEFAULT '',
+				state_transition_reason TEXT NOT NULL DEFAULT '',
+				last_processing_result TEXT NOT NULL DEFAULT '',
+				last_modified INTEGER NOT NULL DEFAULT 0,
+				version INTEGER NOT NULL DEFAULT 1
+			)`,
+			`CREATE TABLE secrets (
+				arn TEXT PRIMARY KEY,
+				name TEXT NOT NULL UNIQUE,
+				description TEXT NOT NULL DEFAULT '',
+				version_id TEXT NOT NULL DEFAULT '',
+				value BLOB NOT NULL DEFAULT x'',
+				created_date INTEGER NOT NULL DEFAULT 0,
+				last_changed_date INTEGER NOT NULL DEFAULT 0,
+				tags TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE TABLE functions (
+				name TEXT PRIMARY KEY,
+				config TEXT NOT NULL DEFAULT '',
+				code BLOB NOT NULL DEFAULT x'',
+				code_sha256 TEXT NOT NULL DEFAULT '',
+				code_size INTEGER NOT NULL DEFAULT 0,
+				last_modified INTEGER NOT NULL DEFAULT 0
+			)`,
+		},
+		postgres: []string{
+			`CREATE TABLE mappings (
+				uuid TEXT COLLATE "C" PRIMARY KEY,
+				function_name TEXT NOT NULL,
+				event_source_arn TEXT NOT NULL,
+				config TEXT NOT NULL DEFAULT '',
+				state TEXT NOT NULL DEFAULT '',
+				state_transition_reason TEXT NOT NULL DEFAULT '',
+				last_processing_result TEXT NOT NULL DEFAULT '',
+				last_modified BIGINT NOT NULL DEFAULT 0,
+				version BIGINT NOT NULL DEFAULT 1
+			)`,
+			`CREATE TABLE secrets (
+				arn TEXT COLLATE "C" PRIMARY KEY,
+				name TEXT COLLATE "C" NOT NULL UNIQUE,
+				description TEXT NOT NULL DEFAULT '',
+				version_id TEXT NOT NULL DEFAULT '',
+				value BYTEA NOT NULL DEFAULT ''::bytea,
+				created_date BIGINT NOT NULL DEFAULT 0,
+				last_changed_date BIGINT NOT NULL DEFAULT 0,
+				tags TEXT NOT NULL DEFAULT ''
+			)`,
+			`CREATE TABLE functions (
+				name TEXT COLLATE "C" PRIMARY KEY,
+				config TEXT NOT NULL DEFAULT '',
+				code BYTEA NOT NULL DEFAULT ''::bytea,
+				code_sha256 TEXT NOT NULL DEFAULT '',
+				code_size BIGINT NOT NULL DEFAULT 0,
+				last_modified BIGINT NOT NULL DEFAULT 0
+			)`,
+		},
+	},
+	{
+		// v2: secret versions (AWSPREVIOUS), deletion schedule and optimistic
+		// concurrency on secrets; indexes for the ListMappings filters.
+		version: 2,
+		sqlite: []string{
+			`ALTER TABLE secrets ADD COLUMN version_created_date INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE secrets ADD COLUMN previous_version_id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE secrets ADD COLUMN previous_value BLOB NOT NULL DEFAULT x''`,
+			`ALTER TABLE secrets ADD COLUMN previous_created_date INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE secrets ADD COLUMN deleted_date INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE secrets ADD COLUMN deletion_date INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE secrets ADD COLUMN version INTEGER NOT NULL DEFAULT 1`,
+			`UPDATE secrets SET version_created_date = last_changed_date WHERE version_id <> ''`,
+			`CREATE INDEX mappings_function_name ON mappings (function_name, uuid)`,
+			`CREATE INDEX mappings_event_source_arn ON mappings (event_source_arn, uuid)`,
+		},
+		postgres: []string{
+			`ALTER TABLE secrets
+				ADD COLUMN version_created_date BIGINT NOT NULL DEFAULT 0,
+				ADD COLUMN previous_version_id TEXT NOT NULL DEFAULT '',
+				ADD COLUMN previous_value BYTEA NOT NULL DEFAULT ''::bytea,
+				ADD COLUMN previous_created_date BIGINT NOT NULL DEFAULT 0,
+				ADD COLUMN deleted_date BIGINT NOT NULL DEFAULT 0,
+				ADD COLUMN deletion_date BIGINT NOT NULL DEFAULT 0,
+				ADD COLUMN version BIGINT NOT NULL DEFAULT 1`,
+			`UPDATE secrets SET version_created_date = last_changed_date WHERE version_id <> ''`,
+			`CREATE INDEX mappings_function_name ON mappings (function_name, uuid)`,
+			`CREATE INDEX mappings_event_source_arn ON mappings (event_source_arn, uuid)`,
+		},
+	},
+}
+
+// schemaVersion is the newest schema this binary knows.
+func schemaVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate brings the schema up to schemaVersion in one transaction. lock, if not
+// empty, is run first inside the transaction so that nodes starting together
+// migrate one at a time.
+func migrate(ctx context.Context, c conn, postgres bool, lock string) error {
+	return c.inTx(ctx, func(tx execer) error {
+		if lock != "" {
+			if _, err := tx.exec(ctx, lock); err != nil {
+				return fmt.Errorf("store: lock for migration: %w", err)
+			}
+		}
+		if _, err := tx.exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			applied_at BIGINT NOT NULL
+		)`); err != nil {
+			return fmt.Errorf("store: create schema_migrations: %w", err)
+		}
+		var current int
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return fmt.Errorf("store: read schema version: %w", err)
+		}
+		if current > schemaVersion() {
+			return fmt.Errorf("%w: the store is at schema version %d, this mqtrigger knows up to %d; run a newer mqtrigger against it, or point this one at another data directory or database",
+				ErrSchemaTooNew, current, schemaVersion())
+		}
+		for _, m := range migrations {
+			if m.version <= current {
+				continue
+			}
+			steps := m.sqlite
+			if postgres {
+				steps = m.postgres
+			}
+			for i, q := range steps {
+				if _, err := tx.exec(ctx, q); err != nil {
+					return fmt.Errorf("store: migrate to schema version %d, step %d: %w", m.version, i+1, err)
+				}
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+				m.version, nowNanos()); err != nil {
+				return fmt.Errorf("store: record schema version %d: %w", m.version, err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// testPostgresURL is the database the PostgreSQL tests use: MQTRIGGER_TEST_POSTGRES,
+// or the local test database. MQTRIGGER_TEST_POSTGRES=off skips them; otherwise an
+// unreachable database fails the tests.
+func testPostgresURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("MQTRIGGER_TEST_POSTGRES")
+	if u == "off" {
+		t.Skip("MQTRIGGER_TEST_POSTGRES=off")
+	}
+	if u == "" {
+		u = defaultTestPostgres
+	}
+	return u
+}
+
+// pgSchema creates a fresh schema, dropped when the test ends, and returns a URL
+// whose search_path selects it.
+func pgSchema(t *testing.T) string {
+	t.Helper()
+	base := testPostgresURL(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("PostgreSQL at %s is unreachable: %v (start it, point MQTRIGGER_TEST_POSTGRES at another one, or set MQTRIGGER_TEST_POSTGRES=off)", redactURL(base), err)
+	}
+	defer c.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "mqt_" + hex.EncodeToString(b)
+	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
+
+func rawPostgres(t *testing.T, url string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	for _, q := range stmts {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func openTestPostgres(t *testing.T) Store {
+	t.Helper()
+	st, err := Open(context.Background(), pgSchema(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestPostgres(t *testing.T) { testStore(t, openTestPostgres) }
+
+func TestPostgresReopen(t *testing.T) {
+	url := pgSchema(t)
+	st, err := Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testReopen(t, st, func() (Store, error) { return Open(context.Background(), url, "") })
+}
+
+// Two nodes sharing one database see each other's writes at once, and their
+// conflicting updates are caught.
+func TestPostgresTwoNodes(t *testing.T) {
+	url := pgSchema(t)
+	ctx := context.Background()
+	a, err := Open(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	m := sampleMapping("n1", "fn", "arn")
+	if err := a.CreateMapping(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := b.GetMapping(ctx, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb.State = "Enabled"
+	if err := b.UpdateMapping(ctx, mb); err != nil {
+		t.Fatal(err)
+	}
+	m.State = "Disabled"
+	if err := a.UpdateMapping(ctx, m); !errors.Is(err, ErrConflict) {
+		t.Fatalf("node a overwrote node b's update: %v", err)
+	}
+	if got, _ := a.GetMapping(ctx, "n1"); got.State != "Enabled" {
+		t.Fatalf("node a sees state %q", got.State)
+	}
+}
+
+func TestPostgresUpgradeFromV1(t *testing.T) {
+	url := pgSchema(t)
+	stmts := append([]string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`},
+		migrations[0].postgres...)
+	rawPostgres(t, url, append(stmts, v1Rows...)...)
+	st, err := Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testUpgradeFromV1(t, st)
+	var v int
+	if err := st.(*sqlStore).c.queryRow(context.Background(), `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+		t.Fatalf("schema version after upgrade: %d, %v", v, err)
+	}
+}
+
+func TestPostgresRefusesNewerSchema(t *testing.T) {
+	url := pgSchema(t)
+	st, err := Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	rawPostgres(t, url, `INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)`)
+	if _, err := Open(context.Background(), url, ""); !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("open a newer store: got %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// Nodes starting together on an empty database migrate it once.
+func TestPostgresConcurrentOpen(t *testing.T) {
+	url := pgSchema(t)
+	errs := make(chan error, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			st, err := Open(context.Background(), url, "")
+			if err == nil {
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,367 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The two databases differ only in their drivers; sqlStore holds every query and
+// talks to the driver through conn. Queries use ? placeholders; the PostgreSQL conn
+// rewrites them to $n.
+type execer interface {
+	exec(ctx context.Context, q string, args ...any) (rowsAffected int64, err error)
+	queryRow(ctx context.Context, q string, args ...any) scanner
+	query(ctx context.Context, q string, args ...any) (rows, error)
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+type conn interface {
+	execer
+	inTx(ctx context.Context, fn func(tx execer) error) error
+	isUnique(err error) bool // a unique or primary key violation
+	isNoRows(err error) bool
+	close() error
+}
+
+type sqlStore struct {
+	c    conn
+	name string // "sqlite" or "postgres", for errors
+}
+
+func nowNanos() int64 { return time.Now().UnixNano() }
+
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// blob never returns nil: the columns are NOT NULL and drivers write nil as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func (s *sqlStore) Close() error { return s.c.close() }
+
+// Mappings.
+
+const mappingCols = `uuid, function_name, event_source_arn, config, state, state_transition_reason,
+	last_processing_result, last_modified, version`
+
+func scanMapping(sc scanner) (*Mapping, error) {
+	var m Mapping
+	var cfg string
+	var lm int64
+	if err := sc.Scan(&m.UUID, &m.FunctionName, &m.EventSourceArn, &cfg, &m.State,
+		&m.StateTransitionReason, &m.LastProcessingResult, &lm, &m.Version); err != nil {
+		return nil, err
+	}
+	if cfg != "" {
+		m.Config = []byte(cfg)
+	}
+	m.LastModified = fromNanos(lm)
+	return &m, nil
+}
+
+func (s *sqlStore) CreateMapping(ctx context.Context, m *Mapping) error {
+	if m.UUID == "" {
+		return fmt.Errorf("store: create mapping: empty UUID")
+	}
+	_, err := s.c.exec(ctx, `INSERT INTO mappings (`+mappingCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		m.UUID, m.FunctionName, m.EventSourceArn, string(m.Config), m.State, m.StateTransitionReason,
+		m.LastProcessingResult, toNanos(m.LastModified))
+	if err != nil {
+		if s.c.isUnique(err) {
+			return fmt.Errorf("mapping %s: %w", m.UUID, ErrExists)
+		}
+		return fmt.Errorf("store: create mapping %s in %s: %w", m.UUID, s.name, err)
+	}
+	m.Version = 1
+	return nil
+}
+
+func (s *sqlStore) GetMapping(ctx context.Context, uuid string) (*Mapping, error) {
+	m, err := scanMapping(s.c.queryRow(ctx, `SELECT `+mappingCols+` FROM mappings WHERE uuid = ?`, uuid))
+	if err != nil {
+		if s.c.isNoRows(err) {
+			return nil, fmt.Errorf("mapping %s: %w", uuid, ErrNotFound)
+		}
+		return nil, fmt.Errorf("store: get mapping %s from %s: %w", uuid, s.name, err)
+	}
+	return m, nil
+}
+
+func (s *sqlStore) UpdateMapping(ctx context.Context, m *Mapping) error {
+	n, err := s.c.exec(ctx, `UPDATE mappings SET function_name = ?, event_source_arn = ?, config = ?, state = ?,
+		state_transition_reason = ?, last_processing_result = ?, last_modified = ?, version = version + 1
+		WHERE uuid = ? AND version = ?`,
+		m.FunctionName, m.EventSourceArn, string(m.Config), m.State, m.StateTransitionReason,
+		m.LastProcessingResult, toNanos(m.LastModified), m.UUID, m.Version)
+	if err != nil {
+		return fmt.Errorf("store: update mapping %s in %s: %w", m.UUID, s.name, err)
+	}
+	if n == 0 {
+		return s.missingOrConflict(ctx, "mappings", "uuid", m.UUID, "mapping")
+	}
+	m.Version++
+	return nil
+}
+
+// missingOrConflict explains why a conditional update changed no row.
+func (s *sqlStore) missingOrConflict(ctx context.Context, table, key, id, what string) error {
+	var one int
+	err := s.c.queryRow(ctx, `SELECT 1 FROM `+table+` WHERE `+key+` = ?`, id).Scan(&one)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s %s: %w", what, id, ErrConflict)
+	case s.c.isNoRows(err):
+		return fmt.Errorf("%s %s: %w", what, id, ErrNotFound)
+	default:
+		return fmt.Errorf("store: read %s %s from %s: %w", what, id, s.name, err)
+	}
+}
+
+func (s *sqlStore) DeleteMapping(ctx context.Context, uuid string) error {
+	n, err := s.c.exec(ctx, `DELETE FROM mappings WHERE uuid = ?`, uuid)
+	if err != nil {
+		return fmt.Errorf("store: delete mapping %s from %s: %w", uuid, s.name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("mapping %s: %w", uuid, ErrNotFound)
+	}
+	return nil
+}
+
+func (s *sqlStore) ListMappings(ctx context.Context, f MappingFilter) ([]*Mapping, error) {
+	if f.Limit < 0 {
+		return nil, fmt.Errorf("store: list mappings: negative limit %d", f.Limit)
+	}
+	var where []string
+	var args []any
+	if f.FunctionName != "" {
+		where = append(where, "function_name = ?")
+		args = append(args, f.FunctionName)
+	}
+	if f.EventSourceArn != "" {
+		where = append(where, "event_source_arn = ?")
+		args = append(args, f.EventSourceArn)
+	}
+	if f.Marker != "" {
+		where = append(where, "uuid > ?")
+		args = append(args, f.Marker)
+	}
+	q := `SELECT ` + mappingCols + ` FROM mappings`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY uuid`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return list(ctx, s, "mappings", q, args, scanMapping)
+}
+
+func list[T any](ctx context.Context, s *sqlStore, what, q string, args []any, scan func(scanner) (*T, error)) ([]*T, error) {
+	r, err := s.c.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s from %s: %w", what, s.name, err)
+	}
+	defer r.Close()
+	var out []*T
+	for r.Next() {
+		v, err := scan(r)
+		if err != nil {
+			return nil, fmt.Errorf("store: list %s from %s: %w", what, s.name, err)
+		}
+		out = append(out, v)
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("store: list %s from %s: %w", what, s.name, err)
+	}
+	return out, nil
+}
+
+// Secrets.
+
+const secretCols = `arn, name, description, version_id, value, created_date, last_changed_date, tags,
+	version_created_date, previous_version_id, previous_value, previous_created_date,
+	deleted_date, deletion_date, version`
+
+func scanSecret(sc scanner) (*Secret, error) {
+	var s Secret
+	var tags string
+	var created, changed, vcreated, pcreated, deleted, deletion int64
+	if err := sc.Scan(&s.ARN, &s.Name, &s.Description, &s.VersionID, &s.Value, &created, &changed, &tags,
+		&vcreated, &s.PreviousVersionID, &s.PreviousValue, &pcreated, &deleted, &deletion, &s.Version); err != nil {
+		return nil, err
+	}
+	s.Value = nilIfEmpty(s.Value)
+	s.PreviousValue = nilIfEmpty(s.PreviousValue)
+	if tags != "" {
+		s.Tags = []byte(tags)
+	}
+	s.CreatedDate, s.LastChangedDate = fromNanos(created), fromNanos(changed)
+	s.VersionCreatedDate, s.PreviousCreatedDate = fromNanos(vcreated), fromNanos(pcreated)
+	s.DeletedDate, s.DeletionDate = fromNanos(deleted), fromNanos(deletion)
+	return &s, nil
+}
+
+func (s *sqlStore) CreateSecret(ctx context.Context, sec *Secret) error {
+	if sec.ARN == "" || sec.Name == "" {
+		return fmt.Errorf("store: create secret: empty ARN or name")
+	}
+	_, err := s.c.exec(ctx, `INSERT INTO secrets (`+secretCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		sec.ARN, sec.Name, sec.Description, sec.VersionID, blob(sec.Value), toNanos(sec.CreatedDate),
+		toNanos(sec.LastChangedDate), string(sec.Tags), toNanos(sec.VersionCreatedDate),
+		sec.PreviousVersionID, blob(sec.PreviousValue), toNanos(sec.PreviousCreatedDate),
+		toNanos(sec.DeletedDate), toNanos(sec.DeletionDate))
+	if err != nil {
+		if s.c.isUnique(err) {
+			return fmt.Errorf("secret %s: %w", sec.Name, ErrExists)
+		}
+		return fmt.Errorf("store: create secret %s in %s: %w", sec.Name, s.name, err)
+	}
+	sec.Version = 1
+	return nil
+}
+
+func (s *sqlStore) GetSecret(ctx context.Context, nameOrARN string) (*Secret, error) {
+	sec, err := scanSecret(s.c.queryRow(ctx, `SELECT `+secretCols+` FROM secrets WHERE arn = ? OR name = ?`,
+		nameOrARN, nameOrARN))
+	if err != nil {
+		if s.c.isNoRows(err) {
+			return nil, fmt.Errorf("secret %s: %w", nameOrARN, ErrNotFound)
+		}
+		return nil, fmt.Errorf("store: get secret %s from %s: %w", nameOrARN, s.name, err)
+	}
+	return sec, nil
+}
+
+func (s *sqlStore) UpdateSecret(ctx context.Context, sec *Secret) error {
+	n, err := s.c.exec(ctx, `UPDATE secrets SET name = ?, description = ?, version_id = ?, value = ?,
+		created_date = ?, last_changed_date = ?, tags = ?, version_created_date = ?, previous_version_id = ?,
+		previous_value = ?, previous_created_date = ?, deleted_date = ?, deletion_date = ?, version = version + 1
+		WHERE arn = ? AND version = ?`,
+		sec.Name, sec.Description, sec.VersionID, blob(sec.Value), toNanos(sec.CreatedDate),
+		toNanos(sec.LastChangedDate), string(sec.Tags), toNanos(sec.VersionCreatedDate), sec.PreviousVersionID,
+		blob(sec.PreviousValue), toNanos(sec.PreviousCreatedDate), toNanos(sec.DeletedDate),
+		toNanos(sec.DeletionDate), sec.ARN, sec.Version)
+	if err != nil {
+		if s.c.isUnique(err) {
+			return fmt.Errorf("secret %s: %w", sec.Name, ErrExists)
+		}
+		return fmt.Errorf("store: update secret %s in %s: %w", sec.ARN, s.name, err)
+	}
+	if n == 0 {
+		return s.missingOrConflict(ctx, "secrets", "arn", sec.ARN, "secret")
+	}
+	sec.Version++
+	return nil
+}
+
+func (s *sqlStore) DeleteSecret(ctx context.Context, nameOrARN string) error {
+	n, err := s.c.exec(ctx, `DELETE FROM secrets WHERE arn = ? OR name = ?`, nameOrARN, nameOrARN)
+	if err != nil {
+		return fmt.Errorf("store: delete secret %s from %s: %w", nameOrARN, s.name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("secret %s: %w", nameOrARN, ErrNotFound)
+	}
+	return nil
+}
+
+func (s *sqlStore) ListSecrets(ctx context.Context) ([]*Secret, error) {
+	return list(ctx, s, "secrets", `SELECT `+secretCols+` FROM secrets ORDER BY name`, nil, scanSecret)
+}
+
+// Functions.
+
+const functionCols = `name, config, code, code_sha256, code_size, last_modified`
+
+func scanFunction(sc scanner) (*Function, error) {
+	var f Function
+	var cfg string
+	var lm int64
+	if err := sc.Scan(&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm); err != nil {
+		return nil, err
+	}
+	if cfg != "" {
+		f.Config = []byte(cfg)
+	}
+	f.Code = nilIfEmpty(f.Code)
+	f.LastModified = fromNanos(lm)
+	return &f, nil
+}
+
+func (s *sqlStore) PutFunction(ctx context.Context, f *Function) error {
+	if f.Name == "" {
+		return fmt.Errorf("store: put function: empty name")
+	}
+	_, err := s.c.exec(ctx, `INSERT INTO functions (`+functionCols+`) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET config = excluded.config, code = excluded.code,
+		code_sha256 = excluded.code_sha256, code_size = excluded.code_size, last_modified = excluded.last_modified`,
+		f.Name, string(f.Config), blob(f.Code), f.CodeSHA256, f.CodeSize, toNanos(f.LastModified))
+	if err != nil {
+		return fmt.Errorf("store: put function %s in %s: %w", f.Name, s.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) GetFunction(ctx context.Context, name string) (*Function, error) {
+	f, err := scanFunction(s.c.queryRow(ctx, `SELECT `+functionCols+` FROM functions WHERE name = ?`, name))
+	if err != nil {
+		if s.c.isNoRows(err) {
+			return nil, fmt.Errorf("function %s: %w", name, ErrNotFound)
+		}
+		return nil, fmt.Errorf("store: get function %s from %s: %w", name, s.name, err)
+	}
+	return f, nil
+}
+
+func (s *sqlStore) ListFunctions(ctx context.Context) ([]*Function, error) {
+	// The zips stay in the database: a list of many functions would otherwise load
+	// them all.
+	return list(ctx, s, "functions", `SELECT name, config, '', code_sha256, code_size, last_modified
+		FROM functions ORDER BY name`, nil, scanFunction)
+}
+
+func (s *sqlStore) DeleteFunction(ctx context.Context, name string) error {
+	n, err := s.c.exec(ctx, `DELETE FROM functions WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("store: delete function %s from %s: %w", name, s.name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("function %s: %w", name, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Open opens the store and brings its schema up to date. An empty url means the
+// embedded SQLite store in dataDir/mqtrigger.db (created if missing); a
+// postgres:// or postgresql:// URL means PostgreSQL, whose options may include
+// search_path to use a schema of its own.
+func Open(ctx context.Context, url, dataDir string) (Store, error) {
+	switch {
+	case url == "":
+		if dataDir == "" {
+			return nil, fmt.Errorf("store: no data directory for the embedded SQLite store (set dataDir, or a PostgreSQL URL in store)")
+		}
+		return openSQLite(ctx, filepath.Join(dataDir, SQLiteFile))
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return openPostgres(ctx, url)
+	default:
+		return nil, fmt.Errorf("store: unsupported store URL %s: use an empty value for the embedded SQLite store, or postgres://user@host:5432/database", redactURL(url))
+	}
+}
+
+// Errors every Store returns, testable with errors.Is.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrExists   = errors.New("store: already exists")
+	ErrConflict = errors.New("store: changed by someone else") // optimistic concurrency: Version did not match
+	// ErrSchemaTooNew: the store was written by a newer mqtrigger; Open refuses it
+	// rather than risk damaging it.
+	ErrSchemaTooNew = errors.New("store: schema is newer than this mqtrigger")
+)
+
+// Store is the persistent state. Every method is safe for concurrent use.
+type Store interface {
+	CreateMapping(ctx context.Context, m *Mapping) error // ErrExists if the UUID is taken; sets Version=1
+	GetMapping(ctx context.Context, uuid string) (*Mapping, error)
+	// UpdateMapping writes m if the stored Version equals m.Version, and increments it.
+	UpdateMapping(ctx context.Context, m *Mapping) error
+	DeleteMapping(ctx context.Context, uuid string) error
+	// ListMappings returns mappings ordered by UUID, after Marker, at most Limit.
+	ListMappings(ctx context.Context, f MappingFilter) ([]*Mapping, error)
+
+	CreateSecret(ctx context.Context, s *Secret) error                // ErrExists if the name or ARN is taken; sets Version=1
+	GetSecret(ctx context.Context, nameOrARN string) (*Secret, error) // exact name or exact ARN
+	// UpdateSecret writes s (found by ARN) if the stored Version equals s.Version, and
+	// increments it.
+	UpdateSecret(ctx context.Context, s *Secret) error
+	DeleteSecret(ctx context.Context, nameOrARN string) error
+	ListSecrets(ctx context.Context) ([]*Secret, error) // ordered by name
+
+	PutFunction(ctx context.Context, f *Function) error // create or replace
+	GetFunction(ctx context.Context, name string) (*Function, error)
+	// ListFunctions returns functions ordered by name, without their Code (GetFunction
+	// has it), so listing does not load every zip.
+	ListFunctions(ctx context.Context) ([]*Function, error)
+	DeleteFunction(ctx context.Context, name string) error
+
+	Close() error
+}
+
+// Mapping is a stored event source mapping. Config is mapping.Config as JSON, so the
+// schema does not change when the API grows a field.
+type Mapping struct {
+	UUID                  string
+	FunctionName          string
+	EventSourceArn        string
+	Config                []byte
+	State                 string
+	StateTransitionReason string
+	LastProcessingResult  string
+	LastModified          time.Time
+	Version               int64
+}
+
+// MappingFilter selects mappings for ListMappings; empty fields match everything.
+type MappingFilter struct {
+	FunctionName   string
+	EventSourceArn string
+	Marker         string // return UUIDs greater than this
+	Limit          int    // 0: no limit
+}
+
+// Secret is a Secrets Manager secret. Value is ciphertext: the store never sees the
+// plain value. The store keeps two versions, the one labelled AWSCURRENT (VersionID,
+// Value) and the one labelled AWSPREVIOUS (PreviousVersionID, PreviousValue).
+type Secret struct {
+	ARN             string
+	Name            string
+	Description     string
+	VersionID       string // "" while the secret has no value
+	Value           []byte
+	CreatedDate     time.Time
+	LastChangedDate time.Time
+	Tags            []byte // JSON
+
+	VersionCreatedDate  time.Time // when VersionID was put
+	PreviousVersionID   string    // "" when there is no AWSPREVIOUS version
+	PreviousValue       []byte
+	PreviousCreatedDate time.Time
+	DeletedDate         time.Time // zero unless the secret is scheduled for deletion
+	DeletionDate        time.Time // when a scheduled secret goes for good
+	// Version counts writes: CreateSecret sets 1; UpdateSecret writes s only if the
+	// stored Version equals s.Version, and increments it (ErrConflict otherwise).
+	Version int64
+}
+
+// Function is a function created through the API: its configuration as JSON and its
+// zip, so every node sharing the store can run it.
+type Function struct {
+	Name         string
+	Config       []byte
+	Code         []byte
+	CodeSHA256   string
+	CodeSize     int64
+	LastModified time.Time
+}
