@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -38,8 +39,8 @@ type Functions interface {
 type Options struct {
 	Config    *config.Config // region, account, credentials and brokers
 	Store     store.Store
-	Functions Functions // nil: no function exists and /2015-03-31/functions is not served
-	Secrets   Secrets   // nil: the Secrets Manager operations answer ServiceUnavailable
+	Functions Functions        // nil: no function exists and /2015-03-31/functions is not served
+	Secrets   *secrets.Manager // nil: Secrets Manager operations answer ServiceUnavailable
 	// CompileFilters checks FilterCriteria patterns; its error text is returned to the
 	// caller as Lambda's message. Nil accepts every pattern.
 	CompileFilters func(patterns []string) error

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,8 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -27,7 +26,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/filter"
+	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -38,34 +40,21 @@ const (
 	testAcct   = "123456789012"
 	brokerName = "ExampleMQBroker"
 	fnName     = "MQ-Example-Function"
+	// secretValue is the password in every test secret; it must never be logged.
+	secretValue = "s3cr3t-pa55word"
 )
 
-// functions is a function registry for the API tests: a fixed set of names.
-type functions struct{ names map[string]bool }
-
-func (f functions) FunctionArn(_ context.Context, name string) (string, error) {
-	if !f.names[name] {
-		return "", fmt.Errorf("%s: function not found", name)
-	}
-	return "arn:aws:lambda:" + testRegion + ":" + testAcct + ":function:" + name, nil
-}
-
-func (f functions) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"Functions":[]}`)
-	})
-}
-
 type env struct {
-	t        *testing.T
-	srv      *httptest.Server
-	store    store.Store
-	cfg      *config.Config
+	t         *testing.T
+	srv       *httptest.Server
+	store     store.Store
+	cfg       *config.Config
 	brokerArn string
-	lambda   *lambda.Client
-	sm       *secretsmanager.Client
-	metrics  *prometheus.Registry
+	lambda    *lambda.Client
+	sm        *secretsmanager.Client
+	metrics   *prometheus.Registry
+
+	logs syncBuffer
 
 	mu       sync.Mutex
 	notified []string
@@ -95,17 +84,31 @@ brokers:
 		t.Fatal(err)
 	}
 	e := &env{t: t, store: st, cfg: cfg, brokerArn: cfg.Brokers[0].ARN, metrics: prometheus.NewRegistry()}
+	key := make([]byte, secrets.KeySize)
+	sm, err := secrets.New(st, key, cfg.Region, cfg.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := function.NewRegistry(function.RegistryOptions{
+		Store: st, DataDir: t.TempDir(), Region: cfg.Region, AccountID: cfg.AccountID,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Configured: []function.Spec{
+			{Name: fnName, URL: "http://127.0.0.1:9/mq"},
+			{Name: "other-fn", URL: "http://127.0.0.1:9/other"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
 	a, err := New(Options{
 		Config:    cfg,
 		Store:     st,
-		Functions: functions{names: map[string]bool{fnName: true, "other-fn": true}},
+		Secrets:   sm,
+		Functions: reg,
 		CompileFilters: func(p []string) error {
-			for _, s := range p {
-				if !json.Valid([]byte(s)) {
-					return errors.New("Invalid filter pattern definition.")
-				}
-			}
-			return nil
+			_, err := filter.Compile(p)
+			return err
 		},
 		Notify: func(id string) {
 			e.mu.Lock()
@@ -113,7 +116,7 @@ brokers:
 			e.mu.Unlock()
 		},
 		Metrics: e.metrics,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:  slog.New(slog.NewJSONHandler(&e.logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,18 +135,16 @@ brokers:
 	return e
 }
 
-// secret stores a BASIC_AUTH secret directly and returns its ARN.
+// secret creates a BASIC_AUTH secret through the Secrets Manager API and returns its ARN.
 func (e *env) secret(name string) string {
 	e.t.Helper()
-	arn := "arn:aws:secretsmanager:" + testRegion + ":" + testAcct + ":secret:" + name + "-AbCdEf"
-	now := time.Now()
-	err := e.store.CreateSecret(context.Background(), &store.Secret{
-		ARN: arn, Name: name, VersionID: "v1", Value: []byte("ciphertext"), CreatedDate: now, LastChangedDate: now,
+	out, err := e.sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String(name), SecretString: aws.String(`{"username":"app","password":"` + secretValue + `"}`),
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return arn
+	return aws.ToString(out.ARN)
 }
 
 // settle writes a mapping's state as the engine would after a transition.
@@ -252,3 +253,21 @@ func do(t *testing.T, req *http.Request) rawResponse {
 func ptr[T any](v T) *T { return &v }
 
 var _ = mapping.StateCreating
+
+// syncBuffer collects log output from concurrent requests.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -32,7 +32,7 @@ functions:
   - name: orders-local
     command: ["./bin/orders-handler"]
     memorySize: 256
-    environment: {A: b}
+    environment: {AB: b}
   - name: orders-lambda
     arn: arn:aws:lambda:us-east-1:123456789012:function:orders
     endpoint: http://127.0.0.1:4566
@@ -59,7 +59,7 @@ func TestParseFull(t *testing.T) {
 	if r := c.Brokers[1].Redelivery; r.InitialDelay != time.Second || r.Delay != 500*time.Millisecond || r.MaximumDelay != time.Minute || r.BackOffMultiplier != 2 {
 		t.Fatalf("redelivery %+v", r)
 	}
-	if c.Functions[0].Timeout != 30*time.Second || c.Functions[1].Environment["A"] != "b" {
+	if c.Functions[0].Timeout != 30*time.Second || c.Functions[1].Environment["AB"] != "b" {
 		t.Fatalf("functions %+v", c.Functions)
 	}
 	if b, ok := c.Broker(want); !ok || b.Name != "Other" {

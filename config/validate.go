@@ -18,6 +18,7 @@ var (
 	accountPattern   = regexp.MustCompile(`^\d{12}$`)
 	brokerNameR      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,50}$`)
 	brokerARNPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:mq:[a-z0-9-]+:\d{12}:broker:[A-Za-z0-9_-]+:b-[A-Za-z0-9-]+$`)
+	envKeyPattern    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
 	lambdaARNPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_]{1,64}(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
 )
 
@@ -266,8 +267,8 @@ func (f *Function) validate(key string) error {
 		return fmt.Errorf("%s.memorySize: %d is outside 128..10240 (MB)", key, f.MemorySize)
 	}
 	for k := range f.Environment {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
-			return fmt.Errorf("%s.environment: %q is not a valid variable name", key, k)
+		if !envKeyPattern.MatchString(k) {
+			return fmt.Errorf("%s.environment: %q is not a variable name (a letter, then letters, digits or '_')", key, k)
 		}
 	}
 	return nil

@@ -230,22 +230,34 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 			e.setState(ctx, uuid, mapping.StateDisabled, mapping.ReasonUserInitiated, "")
 			return
 		}
-		e.ensureRunner(ctx, &cfg, rec.Config)
+		fresh := e.replaceRunner(&cfg, rec.Config)
+		// The state is recorded before the new runner starts, so a fault the runner
+		// reports (a refused password, a missing function) is not overwritten.
 		if rec.State != mapping.StateEnabled {
 			e.setState(ctx, uuid, mapping.StateEnabled, mapping.ReasonUserInitiated, "")
+		}
+		if fresh != nil {
+			e.mu.Lock()
+			parent := e.ctx
+			e.mu.Unlock()
+			if parent == nil {
+				parent = ctx
+			}
+			fresh.start(parent)
 		}
 	}
 }
 
-// ensureRunner starts the mapping's runner, or replaces it when the configuration
-// changed. The old runner finishes its in-flight batches before the new one starts,
-// and what it had not acknowledged goes back to the broker: nothing is lost.
-func (e *Engine) ensureRunner(ctx context.Context, cfg *mapping.Config, raw []byte) {
+// replaceRunner returns a new, not yet started runner for the mapping, or nil when
+// the running one already has this configuration. A runner being replaced finishes
+// its in-flight batches first, and what it had not acknowledged goes back to the
+// broker: nothing is lost.
+func (e *Engine) replaceRunner(cfg *mapping.Config, raw []byte) *runner {
 	e.mu.Lock()
 	old := e.runners[cfg.UUID]
 	if old != nil && string(old.raw) == string(raw) && !old.stopped() {
 		e.mu.Unlock()
-		return
+		return nil
 	}
 	e.mu.Unlock()
 	if old != nil {
@@ -254,12 +266,8 @@ func (e *Engine) ensureRunner(ctx context.Context, cfg *mapping.Config, raw []by
 	r := newRunner(e, cfg, raw)
 	e.mu.Lock()
 	e.runners[cfg.UUID] = r
-	parent := e.ctx
 	e.mu.Unlock()
-	if parent == nil {
-		parent = ctx
-	}
-	r.start(parent)
+	return r
 }
 
 func (e *Engine) stopRunner(uuid string) {

@@ -266,7 +266,7 @@ func TestRedeliveryThenDeadLetter(t *testing.T) {
 					t.Errorf("good message %q was dead-lettered", m.Text)
 				}
 				cause, _ := m.Properties["dlqDeliveryFailureCause"].(string)
-				wantCause := "BadMessage: found a bad message"
+				wantCause := "found a bad message"
 				if tc.types != nil {
 					wantCause = "batchItemFailures"
 				}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
+	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -61,7 +63,7 @@ func TestDisableEnableDelete(t *testing.T) {
 	h.update(id, mapping.StateDeleting, func(*mapping.Config) {})
 	waitFor(t, 20*time.Second, func() error {
 		_, err := h.store.GetMapping(context.Background(), id)
-		if err != store.ErrNotFound {
+		if !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("mapping still there (err %v)", err)
 		}
 		return nil
@@ -126,7 +128,7 @@ func TestRefusedCredentials(t *testing.T) {
 		t.Fatal("function invoked without a broker connection")
 	}
 	value, _ := json.Marshal(map[string]string{"username": h.broker.User, "password": h.broker.Password})
-	if _, err := h.secrets.PutValue(context.Background(), secretsPut(bad, string(value))); err != nil {
+	if _, err := h.secrets.PutValue(context.Background(), secrets.PutInput{SecretID: bad, SecretString: string(value)}); err != nil {
 		t.Fatal(err)
 	}
 	waitDelivered(t, rec, 1, 30*time.Second)

@@ -25,8 +25,10 @@ type runner struct {
 	filter *filter.Set
 	m      *mappingMetrics
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	startMu  sync.Mutex
+	stopping bool
+	cancel   context.CancelFunc
+	done     chan struct{}
 
 	workers   atomic.Int32
 	lastSpawn atomic.Int64 // unix nanos
@@ -50,6 +52,12 @@ func newRunner(e *Engine, cfg *mapping.Config, raw []byte) *runner {
 }
 
 func (r *runner) start(parent context.Context) {
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	if r.stopping { // stopped before it started
+		close(r.done)
+		return
+	}
 	ctx, cancel := context.WithCancel(parent)
 	r.cancel = cancel
 	go func() {
@@ -61,7 +69,14 @@ func (r *runner) start(parent context.Context) {
 // stop ends the runner: workers finish the batch they are invoking, then close their
 // consumers, which hands every unacknowledged message back to the broker.
 func (r *runner) stop() {
-	r.cancel()
+	r.startMu.Lock()
+	r.stopping = true
+	cancel := r.cancel
+	r.startMu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
 	<-r.done
 }
 

@@ -18,7 +18,8 @@
 // (wildcard, cidr, anything-but with a nested operator) are rejected, as Lambda's Pipes
 // column of the operator table says.
 //
-// Semantics worth knowing (the reference is docs/… lambda-filtering.md):
+// Semantics worth knowing, where AWS's documentation is silent or wrong (each follows
+// real EventBridge results or aws/event-ruler, the engine behind Lambda's filters):
 //   - Numbers match by value (300 matches 300.0 and 3e2) or by identical text, as real
 //     EventBridge does, although AWS's docs say numbers compare as strings.
 //   - An event array matches when any element matches; fields matched under one array of

@@ -42,7 +42,6 @@ type Consumer struct {
 	timers            map[*Message]*time.Timer
 	seq               uint64
 	deliveredSinceAck int
-	lastDelivered     int64 // broker sequence of the newest message handed out (-1: none)
 	notify            chan struct{}
 	closed            bool
 	closedCh          chan struct{}
@@ -75,7 +74,7 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 	k := &Consumer{
 		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, prefetch: opts.Prefetch, selector: opts.Selector,
 		policy: opts.Redelivery.orDefault(), outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
-		lastDelivered: -1, notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
+		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -172,9 +171,6 @@ func (k *Consumer) next() *Message {
 		return nil
 	}
 	m.state = stDelivered
-	if m.id.brokerSeq > k.lastDelivered {
-		k.lastDelivered = m.id.brokerSeq
-	}
 	return m
 }
 
@@ -322,6 +318,17 @@ func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
 		}
 	}
 	k.mu.Unlock()
+	if tx != nil {
+		// like Java: acks in a transaction are one-way; Commit reports the outcome
+		if err := l.write(func(e *encoder) {
+			for _, a := range acks {
+				e.messageAck(l.cmdID.Add(1), false, a)
+			}
+		}); err != nil {
+			return fmt.Errorf("openwire: ack: %w", err)
+		}
+		return nil
+	}
 	if err := l.requestAll(ctx, len(acks), func(e *encoder, i int, id int32) { e.messageAck(id, true, acks[i]) }); err != nil {
 		return fmt.Errorf("openwire: ack: %w", err)
 	}
@@ -409,6 +416,7 @@ func (k *Consumer) Redeliver(ctx context.Context, cause string, msgs ...*Message
 // handBack schedules local redelivery of msgs or, past the policy's maximum,
 // returns poison acks for them. k.mu must be held.
 func (k *Consumer) handBack(l *link, gen uint64, msgs []*Message, cause string) (poison, notices []*messageAck) {
+	var batches []batch
 	for _, m := range msgs {
 		m.RedeliveryCounter++
 		if k.policy.Exceeded(m.RedeliveryCounter) {
@@ -424,22 +432,44 @@ func (k *Consumer) handBack(l *link, gen uint64, msgs []*Message, cause string) 
 		m.state = stWaiting
 		// tell the broker (as Java does) so its own counter survives a consumer crash
 		notices = append(notices, &messageAck{dest: &k.dest, consumer: k.cid(l), ackType: ackRedelivered, first: &m.id, last: &m.id, count: 1})
-		m := m
-		k.timers[m] = time.AfterFunc(k.policy.Delay(m.RedeliveryCounter), func() { k.due(m, gen) })
+		d := k.policy.Delay(m.RedeliveryCounter)
+		if len(batches) == 0 || batches[len(batches)-1].d != d {
+			batches = append(batches, batch{d: d})
+		}
+		batches[len(batches)-1].msgs = append(batches[len(batches)-1].msgs, m)
+	}
+	// one timer per delay, so messages handed back together come back in order
+	for _, b := range batches {
+		msgs := b.msgs
+		t := time.AfterFunc(b.d, func() { k.due(msgs, gen) })
+		for _, m := range msgs {
+			k.timers[m] = t
+		}
 	}
 	return poison, notices
 }
 
-func (k *Consumer) due(m *Message, gen uint64) {
+type batch struct {
+	d    time.Duration
+	msgs []*Message
+}
+
+func (k *Consumer) due(msgs []*Message, gen uint64) {
 	k.mu.Lock()
-	delete(k.timers, m)
-	if k.closed || m.state != stWaiting || m.gen != gen {
-		k.mu.Unlock()
+	n := 0
+	for _, m := range msgs {
+		delete(k.timers, m)
+		if k.closed || m.state != stWaiting || m.gen != gen {
+			continue
+		}
+		m.state = stPrefetched
+		k.ready = append(k.ready, m)
+		n++
+	}
+	k.mu.Unlock()
+	if n == 0 {
 		return
 	}
-	m.state = stPrefetched
-	k.ready = append(k.ready, m)
-	k.mu.Unlock()
 	select {
 	case k.notify <- struct{}{}:
 	default:
@@ -499,7 +529,6 @@ func (k *Consumer) reset() {
 	k.outstanding = map[uint64]*Message{}
 	k.queue, k.ready = nil, nil
 	k.deliveredSinceAck = 0
-	k.lastDelivered = -1
 	k.mu.Unlock()
 }
 
@@ -517,7 +546,15 @@ func (k *Consumer) Close(ctx context.Context) error {
 		t.Stop()
 		delete(k.timers, m)
 	}
-	last := k.lastDelivered
+	// The broker increments the redelivery counter of its unacked messages up to
+	// the one with this sequence (in dispatch order), so name the newest message
+	// the caller saw that is still unacknowledged; -1 increments none.
+	last, lastSeq := int64(-1), uint64(0)
+	for s, m := range k.outstanding {
+		if m.state != stPrefetched && s >= lastSeq {
+			last, lastSeq = m.id.brokerSeq, s
+		}
+	}
 	k.queue, k.ready = nil, nil
 	k.mu.Unlock()
 	k.unregister()

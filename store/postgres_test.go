@@ -17,7 +17,7 @@ const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=dis
 // testPostgresURL is the database the PostgreSQL tests use: MQTRIGGER_TEST_POSTGRES,
 // or the local test database. MQTRIGGER_TEST_POSTGRES=off skips them; otherwise an
 // unreachable database fails the tests.
-func testPostgresURL(t *testing.T) string {
+func testPostgresURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("MQTRIGGER_TEST_POSTGRES")
 	if u == "off" {
@@ -31,7 +31,7 @@ func testPostgresURL(t *testing.T) string {
 
 // pgSchema creates a fresh schema, dropped when the test ends, and returns a URL
 // whose search_path selects it.
-func pgSchema(t *testing.T) string {
+func pgSchema(t testing.TB) string {
 	t.Helper()
 	base := testPostgresURL(t)
 	ctx := context.Background()

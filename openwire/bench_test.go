@@ -1,0 +1,131 @@
+package openwire
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/jms"
+)
+
+// TestConsumeBenchmark compares this client with ActiveMQ's Java client on the
+// same broker: each consumes OPENWIRE_BENCH_COUNT (default 100000) 1 KB
+// messages, persistent and non-persistent, prefetch 1000, in a transaction
+// committed every 100 messages. Run it with
+//
+//	OPENWIRE_BENCH=1 go test -run TestConsumeBenchmark -v -timeout 30m ./openwire
+func TestConsumeBenchmark(t *testing.T) {
+	if os.Getenv("OPENWIRE_BENCH") == "" {
+		t.Skip("set OPENWIRE_BENCH=1 to run the Go vs Java consume benchmark")
+	}
+	count := 100000
+	if n, err := strconv.Atoi(os.Getenv("OPENWIRE_BENCH_COUNT")); err == nil && n > 0 {
+		count = n
+	}
+	b := brokertest.Shared(t)
+	tool := jms.New(t)
+	ctx := testCtx(t, 60*time.Minute)
+	type row struct {
+		mode              string
+		goRate, javaRate  float64
+		allocs, allocByte float64
+	}
+	var rows []row
+	for _, persistent := range []bool{false, true} {
+		mode := "non-persistent"
+		if persistent {
+			mode = "persistent"
+		}
+		fill := func(q string) {
+			t.Helper()
+			if err := tool.Produce(ctx, jms.ProduceOptions{URL: b.URL, User: b.User, Password: b.Password, Queue: q,
+				Count: count, Size: 1024, Persistent: persistent}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		qJava, qGo := newQueue(t), newQueue(t)
+		fill(qJava)
+		res, err := tool.Bench(ctx, jms.BenchOptions{URL: b.URL, User: b.User, Password: b.Password, Queue: qJava,
+			Count: count, Prefetch: 1000, Transacted: true, AckEvery: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill(qGo)
+		goRate, allocs, allocBytes := consumeGo(t, ctx, b, qGo, count)
+		rows = append(rows, row{mode, goRate, res.PerSecond, allocs, allocBytes})
+	}
+	t.Logf("consume %d x 1 KB, prefetch 1000, transacted, commit every 100", count)
+	t.Logf("%-15s %12s %12s %7s %14s %14s", "mode", "Go msg/s", "Java msg/s", "Go/Java", "Go allocs/msg", "Go bytes/msg")
+	for _, r := range rows {
+		t.Logf("%-15s %12.0f %12.0f %7.2f %14.1f %14.0f", r.mode, r.goRate, r.javaRate, r.goRate/r.javaRate, r.allocs, r.allocByte)
+	}
+}
+
+// consumeGo consumes count messages the way the Java benchmark does and returns
+// messages per second plus heap allocations (count and bytes) per message.
+func consumeGo(t *testing.T, ctx context.Context, b *brokertest.Broker, q string, count int) (rate, allocs, allocBytes float64) {
+	c, err := Dial(ctx, b.URL, Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.NewSession(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.NewConsumer(ctx, q, ConsumerOptions{Prefetch: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := make([]*Message, 0, 100)
+	var ms0, ms1 runtime.MemStats
+	var start time.Time
+	for i := 0; i < count; i++ {
+		m, err := k.Receive(ctx)
+		if err != nil {
+			t.Fatalf("Go consumer after %d messages: %v", i, err)
+		}
+		if i == 0 {
+			runtime.ReadMemStats(&ms0)
+			start = time.Now()
+		}
+		batch = append(batch, m)
+		if len(batch) == cap(batch) || i == count-1 {
+			if err := k.Ack(ctx, batch...); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&ms1)
+	n := float64(count - 1)
+	return n / elapsed.Seconds(), float64(ms1.Mallocs-ms0.Mallocs) / n, float64(ms1.TotalAlloc-ms0.TotalAlloc) / n
+}
+
+// BenchmarkDecodeDispatch measures decoding one 1 KB bytes message with properties.
+func BenchmarkDecodeDispatch(b *testing.B) {
+	m := &Message{Kind: KindBytes, Body: make([]byte, 1024), Destination: Queue("bench"), Persistent: true,
+		Properties: map[string]any{"seq": int64(1)}}
+	wire := dispatchFrame(m, 0)[4:]
+	intern := map[string]string{}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(wire)))
+	for b.Loop() {
+		buf := make([]byte, len(wire)) // the reader's per-frame buffer
+		copy(buf, wire)
+		if _, err := decodeFrame(buf, 1<<20, intern); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var _ = fmt.Sprint

@@ -1,0 +1,297 @@
+package openwire
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+)
+
+func fastPolicy(max int) RedeliveryPolicy {
+	p := DefaultRedeliveryPolicy()
+	p.MaximumRedeliveries = max
+	p.InitialRedeliveryDelay = 20 * time.Millisecond
+	p.RedeliveryDelay = 20 * time.Millisecond
+	return p
+}
+
+// A consumer that holds every message unacknowledged must keep receiving past
+// its prefetch window (DELIVERED acks), and acks of non-contiguous and
+// contiguous sets must remove exactly those messages.
+func TestPrefetchNeverStallsAndRangeAcks(t *testing.T) {
+	c := dialShared(t, Config{})
+	q := newQueue(t)
+	texts := make([]string, 25)
+	for i := range texts {
+		texts[i] = fmt.Sprint("m", i)
+	}
+	sendTexts(t, c, Queue(q), texts...)
+	s := mustSession(t, c, false)
+	ctx := testCtx(t, 20*time.Second)
+	k, err := s.NewConsumer(ctx, q, ConsumerOptions{Prefetch: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := receiveN(t, k, 25, 10*time.Second) // 25 held with a window of 4
+	for i, m := range got {
+		if m.Text != texts[i] {
+			t.Fatalf("order: %d is %q", i, m.Text)
+		}
+	}
+	// ack 0..9 as a range, 12 and 14 individually, 15..24 as a range: 10, 11, 13 stay
+	ack := append(append([]*Message{}, got[0:10]...), got[12], got[14])
+	ack = append(ack, got[15:]...)
+	if err := k.Ack(ctx, ack...); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := s.NewConsumer(ctx, q, ConsumerOptions{Prefetch: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := receiveN(t, k2, 3, 10*time.Second)
+	var names []string
+	for _, m := range left {
+		names = append(names, m.Text)
+		if m.RedeliveryCounter != 1 {
+			t.Errorf("%s: redelivery counter %d, want 1 (it was delivered before the consumer closed)", m.Text, m.RedeliveryCounter)
+		}
+	}
+	if strings.Join(names, ",") != "m10,m11,m13" {
+		t.Fatalf("left over: %v", names)
+	}
+	expectNone(t, k2, 300*time.Millisecond)
+	if err := k2.Ack(ctx, left...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTryReceive(t *testing.T) {
+	c := dialShared(t, Config{})
+	q := newQueue(t)
+	s := mustSession(t, c, false)
+	ctx := testCtx(t, 20*time.Second)
+	k, err := s.NewConsumer(ctx, q, ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := k.TryReceive(); m != nil {
+		t.Fatal("TryReceive on an empty queue returned a message")
+	}
+	sendTexts(t, c, Queue(q), "a", "b")
+	var got []*Message
+	waitFor(t, 5*time.Second, func() error {
+		if m := k.TryReceive(); m != nil {
+			got = append(got, m)
+		}
+		if len(got) < 2 {
+			return fmt.Errorf("have %d", len(got))
+		}
+		return nil
+	})
+	if err := k.Ack(ctx, got...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Redeliver brings a message back with the counter incremented, ahead of
+// newer ones; after 1 + 6 deliveries it lands in the DLQ with the cause.
+func TestRedeliverThenDeadLetter(t *testing.T) {
+	b := brokertest.Start(t, brokertest.Options{DLQ: "individual"}) // DLQ.<queue>: no other test's messages
+	ctx := testCtx(t, 60*time.Second)
+	c, err := Dial(ctx, b.URL, Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	q := newQueue(t)
+	sendTexts(t, c, Queue(q), "poison-me", "next")
+	s := mustSession(t, c, false)
+	k, err := s.NewConsumer(ctx, q, ConsumerOptions{Prefetch: 10, Redelivery: fastPolicy(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := k.Receive(ctx)
+	if err != nil || first.Text != "poison-me" {
+		t.Fatalf("%v %v", first, err)
+	}
+	deliveries := 1
+	for {
+		if err := k.Redeliver(ctx, "handler failed: boom", first); err != nil {
+			t.Fatal(err)
+		}
+		if deliveries == 7 {
+			break
+		}
+		// redeliveries do not block newer messages, but once due they come first
+		waitFor(t, 5*time.Second, func() error {
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			if len(k.ready) == 0 {
+				return errors.New("redelivery not due yet")
+			}
+			return nil
+		})
+		m, err := k.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Text != "poison-me" {
+			t.Fatalf("delivery %d: got %q ahead of the redelivery", deliveries+1, m.Text)
+		}
+		deliveries++
+		if m.RedeliveryCounter != deliveries-1 || !m.Redelivered() {
+			t.Fatalf("delivery %d: counter %d", deliveries, m.RedeliveryCounter)
+		}
+		first = m
+	}
+	next, err := k.Receive(ctx)
+	if err != nil || next.Text != "next" {
+		t.Fatalf("after poisoning: %v %v", next, err)
+	}
+	if err := k.Ack(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := s.NewConsumer(ctx, "DLQ."+q, ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := dlq.Receive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dead.Text != "poison-me" || dead.Properties["dlqDeliveryFailureCause"] != "java.lang.Throwable: handler failed: boom" {
+		t.Fatalf("DLQ message %q with properties %v", dead.Text, dead.Properties)
+	}
+	if dead.OriginalDestination == nil || dead.OriginalDestination.Name != q {
+		t.Errorf("original destination %v", dead.OriginalDestination)
+	}
+	if err := dlq.Ack(ctx, dead); err != nil {
+		t.Fatal(err)
+	}
+
+	// a message that arrives with its counter already past the maximum is
+	// dead-lettered without being delivered (Java's pre-dispatch check)
+	sendTexts(t, c, Queue(q), "arrives-exhausted")
+	k1, err := s.NewConsumer(ctx, q, ConsumerOptions{Redelivery: fastPolicy(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := k1.Receive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = k1.Close(ctx) // broker counter +1
+	k2, err := s.NewConsumer(ctx, q, ConsumerOptions{Redelivery: fastPolicy(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectNone(t, k2, 500*time.Millisecond)
+	dead, err = dlq.Receive(ctx)
+	if err != nil || dead.Text != m.Text || !strings.Contains(fmt.Sprint(dead.Properties["dlqDeliveryFailureCause"]), "exceeds redelivery policy limit") {
+		t.Fatalf("pre-dispatch poison: %v %v", dead, err)
+	}
+	_ = dlq.Ack(ctx, dead)
+}
+
+func TestPoison(t *testing.T) {
+	c := dialShared(t, Config{})
+	q := newQueue(t)
+	sendTexts(t, c, Queue(q), "bad")
+	s := mustSession(t, c, false)
+	ctx := testCtx(t, 20*time.Second)
+	k, err := s.NewConsumer(ctx, q, ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := k.Receive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Poison(ctx, "not parseable", m); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Ack(ctx, m); err == nil {
+		t.Fatal("ack after poison succeeded")
+	}
+	dlq, err := s.NewConsumer(ctx, "ActiveMQ.DLQ", ConsumerOptions{Selector: "JMSMessageID = '" + m.ID + "'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := dlq.Receive(ctx)
+	if err != nil || dead.ID != m.ID || dead.Properties["dlqDeliveryFailureCause"] != "java.lang.Throwable: not parseable" {
+		t.Fatalf("%+v %v", dead, err)
+	}
+	_ = dlq.Ack(ctx, dead)
+}
+
+func TestTransactions(t *testing.T) {
+	c := dialShared(t, Config{})
+	q := newQueue(t)
+	ctx := testCtx(t, 30*time.Second)
+	ts := mustSession(t, c, true)
+	p, err := ts.NewProducer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, txt := range []string{"a", "b", "c"} {
+		if err := p.Send(ctx, Queue(q), &Message{Kind: KindText, Text: txt, Persistent: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := ts.NewConsumer(ctx, q, ConsumerOptions{Redelivery: fastPolicy(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectNone(t, k, 300*time.Millisecond) // sends are not visible before Commit
+	if err := ts.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := receiveN(t, k, 3, 10*time.Second)
+	if err := k.Ack(ctx, got...); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := receiveN(t, k, 3, 10*time.Second)
+	for i, m := range again {
+		if m.Text != got[i].Text || m.RedeliveryCounter != 1 {
+			t.Fatalf("after rollback %d: %q counter %d", i, m.Text, m.RedeliveryCounter)
+		}
+	}
+	if err := k.Ack(ctx, again...); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := mustSession(t, c, false).NewConsumer(ctx, q, ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectNone(t, k2, 300*time.Millisecond)
+	if err := mustSession(t, c, false).Commit(ctx); err == nil {
+		t.Fatal("Commit on a non-transacted session succeeded")
+	}
+	if err := ts.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Commit(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Commit after Close: %v", err)
+	}
+}

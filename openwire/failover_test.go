@@ -1,0 +1,105 @@
+package openwire
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+)
+
+// A broker restart under a failover URL: the connection comes back by itself,
+// the consumer is re-created, nothing persistent is lost, and a message received
+// before the restart cannot be acknowledged (ErrStale) but comes again.
+func TestFailoverSurvivesBrokerRestart(t *testing.T) {
+	b := brokertest.Start(t, brokertest.Options{})
+	ctx := testCtx(t, 90*time.Second)
+	var reconnects atomic.Int32
+	url := fmt.Sprintf("failover:(%s)?randomize=false&initialReconnectDelay=100&maxReconnectDelay=1000&useExponentialBackOff=true", b.URL)
+	c, err := Dial(ctx, url, Config{User: b.User, Password: b.Password, OnReconnect: func(error) { reconnects.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	q := newQueue(t)
+	sendTexts(t, c, Queue(q), "m1", "m2", "m3")
+	s := mustSession(t, c, false)
+	k, err := s.NewConsumer(ctx, q, ConsumerOptions{Prefetch: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := receiveN(t, k, 1, 10*time.Second)[0]
+
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, func() error {
+		if reconnects.Load() == 0 {
+			return errors.New("no reconnect yet")
+		}
+		return nil
+	})
+	select {
+	case <-c.Done():
+		t.Fatalf("connection reported gone during failover: %v", c.Err())
+	default:
+	}
+	if err := k.Ack(ctx, held); !errors.Is(err, ErrStale) {
+		t.Fatalf("ack of a message from before the reconnect: %v, want ErrStale", err)
+	}
+	got := map[string]*Message{}
+	for len(got) < 3 {
+		m, err := k.Receive(ctx)
+		if err != nil {
+			t.Fatalf("after restart, have %v: %v", len(got), err)
+		}
+		got[m.Text] = m
+		if err := k.Ack(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, txt := range []string{"m1", "m2", "m3"} {
+		if got[txt] == nil {
+			t.Errorf("%s lost in the restart", txt)
+		}
+	}
+	// the connection is fully usable: a new message goes through
+	sendTexts(t, c, Queue(q), "after")
+	if m, err := k.Receive(ctx); err != nil || m.Text != "after" {
+		t.Fatalf("after restart: %v %v", m, err)
+	}
+}
+
+// Without failover a lost broker ends the connection: Done closes and Err says why.
+func TestConnectionLostWithoutFailover(t *testing.T) {
+	b := brokertest.Start(t, brokertest.Options{})
+	ctx := testCtx(t, 60*time.Second)
+	c, err := Dial(ctx, b.URL, Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k, err := mustSession(t, c, false).NewConsumer(ctx, newQueue(t), ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("Done not closed after the broker died")
+	}
+	if c.Err() == nil || errors.Is(c.Err(), ErrClosed) {
+		t.Fatalf("Err: %v", c.Err())
+	}
+	if _, err := k.Receive(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Receive on a dead connection: %v", err)
+	}
+	if _, err := c.NewSession(ctx, false); !errors.Is(err, ErrClosed) {
+		t.Fatalf("NewSession on a dead connection: %v", err)
+	}
+}

@@ -1,0 +1,313 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/mqtrigger/mqtrigger/api"
+	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/filter"
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/secrets"
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+// ShutdownTimeout bounds how long Run waits for requests in flight and the engine
+// once its context is cancelled.
+const ShutdownTimeout = 15 * time.Second
+
+// Engine runs the event source mappings. Notify tells it a mapping changed (it must
+// not block); Run works until ctx is cancelled.
+type Engine interface {
+	Notify(uuid string)
+	Run(ctx context.Context) error
+}
+
+// EngineDeps is what an Engine is built from.
+type EngineDeps struct {
+	Config    *config.Config
+	Store     store.Store
+	Secrets   *secrets.Manager
+	Functions *function.Registry
+	Metrics   *prometheus.Registry
+	Logger    *slog.Logger
+}
+
+// Option changes how New builds a Server.
+type Option func(*options)
+
+type options struct {
+	newEngine func(EngineDeps) (Engine, error)
+}
+
+// WithEngine makes New build the engine with f instead of the default one.
+func WithEngine(f func(EngineDeps) (Engine, error)) Option {
+	return func(o *options) { o.newEngine = f }
+}
+
+// DefaultEngine builds the engine when no WithEngine option is given; nil runs the
+// API without an engine.
+var DefaultEngine func(EngineDeps) (Engine, error)
+
+// Server is a running mqtrigger: store, secrets, functions, engine and API.
+type Server struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    store.Store
+	secrets  *secrets.Manager
+	registry *function.Registry
+	engine   Engine
+	ln       net.Listener
+	http     *http.Server
+
+	runOnce   sync.Once
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New validates cfg, then opens everything a Server needs and binds the listen
+// address; nothing is served until Run. A bad configuration fails before anything is
+// created, with an error naming the key.
+func New(cfg *config.Config, logger *slog.Logger, opts ...Option) (*Server, error) {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	c := *cfg // the server may add generated credentials; the caller's copy stays as it was
+	cfg = &c
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	o := options{newEngine: DefaultEngine}
+	for _, f := range opts {
+		f(&o)
+	}
+	s := &Server{cfg: cfg, log: logger}
+	if err := s.open(o); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) open(o options) error {
+	cfg := s.cfg
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("dataDir: %w", err)
+	}
+	if len(cfg.Credentials) == 0 {
+		cred, path, created, err := defaultCredentials(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		cfg.Credentials = []config.Credential{cred}
+		verb := "using"
+		if created {
+			verb = "generated"
+		}
+		s.log.Warn("no credentials in the configuration: "+verb+" the API key pair in "+path,
+			"access_key_id", cred.AccessKeyID, "file", path,
+			"hint", "export AWS_SHARED_CREDENTIALS_FILE="+path+" (profile default), or add credentials to the config file")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := store.Open(ctx, cfg.Store, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	s.store = st
+	key, err := secrets.LoadKey(cfg.SecretKeyPath())
+	if err != nil {
+		return fmt.Errorf("secretKeyFile: %w", err)
+	}
+	if s.secrets, err = secrets.New(st, key, cfg.Region, cfg.AccountID); err != nil {
+		return err
+	}
+	specs := make([]function.Spec, len(cfg.Functions))
+	for i, f := range cfg.Functions {
+		specs[i] = function.Spec{Name: f.Name, URL: f.URL, Command: f.Command, ARN: f.ARN, Endpoint: f.Endpoint,
+			Timeout: f.Timeout, MemorySize: f.MemorySize, Environment: f.Environment}
+	}
+	s.registry, err = function.NewRegistry(function.RegistryOptions{
+		Store: st, DataDir: cfg.DataDir, Region: cfg.Region, AccountID: cfg.AccountID,
+		Logger: s.log, Configured: specs,
+	})
+	if err != nil {
+		return fmt.Errorf("functions: %w", err)
+	}
+
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// engine: started here. It is built now, so the API can notify it, and run by Run.
+	if o.newEngine != nil {
+		s.engine, err = o.newEngine(EngineDeps{Config: cfg, Store: st, Secrets: s.secrets, Functions: s.registry,
+			Metrics: metrics, Logger: s.log})
+		if err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+	}
+
+	var notify func(string)
+	if s.engine != nil {
+		notify = s.engine.Notify
+	}
+	h, err := api.New(api.Options{
+		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets,
+		CompileFilters: func(p []string) error { _, err := filter.Compile(p); return err },
+		Notify:         notify, Metrics: metrics, Logger: s.log,
+	})
+	if err != nil {
+		return err
+	}
+	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.http = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// Addr is the address the API listens on (useful with listen: 127.0.0.1:0).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL is the API's base URL, for --endpoint-url.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Run serves the API and runs the engine until ctx is cancelled, then shuts down:
+// requests in flight and the engine get ShutdownTimeout to finish. It closes the
+// Server when it returns, and may be called once.
+func (s *Server) Run(ctx context.Context) error {
+	err := errors.New("server: Run called twice")
+	s.runOnce.Do(func() { err = s.run(ctx) })
+	return err
+}
+
+func (s *Server) run(ctx context.Context) error {
+	defer s.Close()
+	s.log.Info("mqtrigger serving", "addr", s.ln.Addr().String(), "store", storeKind(s.cfg), "region", s.cfg.Region,
+		"account", s.cfg.AccountID, "brokers", len(s.cfg.Brokers), "functions", len(s.cfg.Functions), "engine", s.engine != nil)
+
+	for _, b := range s.cfg.Brokers {
+		s.log.Info("broker", "name", b.Name, "arn", b.ARN, "endpoints", b.Endpoints)
+	}
+
+	engCtx, stopEngine := context.WithCancel(context.Background())
+	defer stopEngine()
+	var engDone chan error // nil without an engine: never ready
+	if s.engine != nil {
+		engDone = make(chan error, 1)
+		go func() { engDone <- s.engine.Run(engCtx) }()
+	}
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- s.http.Serve(s.ln) }()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+	case err := <-srvDone:
+		srvDone <- err
+		runErr = fmt.Errorf("serve: %w", err)
+	case err := <-engDone:
+		if err != nil {
+			runErr = fmt.Errorf("engine: %w", err)
+		} else {
+			runErr = errors.New("engine stopped unexpectedly")
+		}
+		engDone = nil
+	}
+
+	deadline, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := s.http.Shutdown(deadline); err != nil {
+		s.log.Warn("requests still running at shutdown were cut off", "err", err)
+		s.http.Close()
+	}
+	if err := <-srvDone; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
+		runErr = fmt.Errorf("serve: %w", err)
+	}
+	stopEngine()
+	if engDone != nil {
+		select {
+		case err := <-engDone:
+			if err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
+				runErr = fmt.Errorf("engine: %w", err)
+			}
+		case <-deadline.Done():
+			s.log.Error("the engine did not stop within the shutdown timeout", "timeout", ShutdownTimeout)
+		}
+	}
+	s.log.Info("stopped")
+	return runErr
+}
+
+// Close releases everything New opened. Run calls it; call it yourself only when Run
+// is never called. It is safe to call twice.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.http != nil {
+			_ = s.http.Close()
+		}
+		if s.ln != nil {
+			_ = s.ln.Close() // already closed if Serve ran; Close reports that, which is fine
+		}
+		if s.registry != nil {
+			errs = append(errs, s.registry.Close())
+		}
+		if s.store != nil {
+			errs = append(errs, s.store.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+func storeKind(c *config.Config) string {
+	if c.Store == "" {
+		return "sqlite in " + c.DataDir
+	}
+	return "postgresql"
+}
+
+// NewLogger returns the logger cfg asks for (logLevel, logFormat), writing to w.
+func NewLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	switch strings.ToLower(cfg.LogLevel) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	o := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
+}
