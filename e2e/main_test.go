@@ -118,7 +118,7 @@ func mappingInput(fn, queue, secretARN string, batch, concurrency int32) *lambda
 		MaximumBatchingWindowInSeconds: aws.Int32(0),
 		ScalingConfig:                  &types.ScalingConfig{MaximumConcurrency: aws.Int32(concurrency)},
 		SourceAccessConfigurations: []types.SourceAccessConfiguration{
-			{Type: types.SourceAccessConfigurationTypeBasicAuth, URI: aws.String(secretARN)},
+			{Type: types.SourceAccessTypeBasicAuth, URI: aws.String(secretARN)},
 		},
 	}
 }

@@ -18,12 +18,17 @@
 // (wildcard, cidr, anything-but with a nested operator) are rejected, as Lambda's Pipes
 // column of the operator table says.
 //
-// Semantics worth knowing, where AWS's documentation is silent or wrong (each follows
-// real EventBridge results or aws/event-ruler, the engine behind Lambda's filters):
+// Semantics worth knowing, where AWS's documentation is silent or wrong:
 //   - Numbers match by value (300 matches 300.0 and 3e2) or by identical text, as real
 //     EventBridge does, although AWS's docs say numbers compare as strings.
 //   - An event array matches when any element matches; fields matched under one array of
 //     objects must come from the same element.
+//   - When a body repeats a key, the last value counts, as the function's JSON decoder
+//     sees it.
+//   - The data kinds follow from ordinary matching: a JSON pattern never matches a plain
+//     body, nor a plain-string pattern a JSON object body; but {"data":[{"exists":false}]}
+//     matches JSON objects and non-UTF-8 bodies, and a plain-string pattern can match a
+//     string element of a JSON array body.
 //   - Keys are paths of object keys: a pattern key "a.b" matches only a key named "a.b",
 //     not the nested a → b (event-ruler joins paths with dots; its README warns not to
 //     rely on that, and this package does not emulate it).

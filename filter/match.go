@@ -252,6 +252,8 @@ func (l *leaf) matchScalar(v value) bool {
 			str = unescape(str)
 		}
 	case kNumber:
+		// A view of the body, not a copy: the body is not changed during Match, and
+		// neither num nor ParseFloat's error outlives this call.
 		num.lit = unsafe.String(unsafe.SliceData(v.b), len(v.b))
 		f, err := strconv.ParseFloat(num.lit, 64)
 		num.f, num.ok = f, err == nil
@@ -382,8 +384,8 @@ func equalFoldRune(a, b rune) bool {
 	return false
 }
 
-// iter walks the members or elements of a JSON object or array that json.Valid
-// accepted; it starts just after the opening bracket.
+// iter walks the members of a JSON object that validJSON accepted; it starts just
+// after the opening brace.
 type iter struct {
 	b []byte
 	i int
@@ -403,18 +405,6 @@ func (it *iter) member() (key []byte, v value, ok bool) {
 	it.i = skipSpace(it.b, it.i+1) // the colon
 	v, it.i = valueAt(it.b, it.i)
 	return key, v, true
-}
-
-func (it *iter) element() (v value, ok bool) {
-	it.i = skipSpace(it.b, it.i)
-	if it.i >= len(it.b) || it.b[it.i] == ']' {
-		return value{}, false
-	}
-	if it.b[it.i] == ',' {
-		it.i = skipSpace(it.b, it.i+1)
-	}
-	v, it.i = valueAt(it.b, it.i)
-	return v, true
 }
 
 // valueAt returns the value starting at b[i] and the index just past it.

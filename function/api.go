@@ -29,9 +29,9 @@ const (
 	lastModifiedFmt  = "2006-01-02T15:04:05.000-0700"
 )
 
-// Runtimes are the runtimes a function created through the API may use: the
+// runtimes are the runtimes a function created through the API may use: the
 // OS-only ones, whose code is an executable bootstrap.
-var Runtimes = []string{"provided.al2023", "provided.al2"}
+var runtimes = []string{"provided.al2023", "provided.al2"}
 
 var (
 	roleRE    = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
@@ -288,7 +288,7 @@ func (r *Registry) createFunction(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if in.PackageType != "" && in.PackageType != "Zip" {
-		awserr.WriteREST(w, awserr.InvalidParameter("PackageType %s is not supported: deploy a zip (PackageType Zip) with a bootstrap for runtime %s", in.PackageType, strings.Join(Runtimes, " or ")))
+		awserr.WriteREST(w, awserr.InvalidParameter("PackageType %s is not supported: deploy a zip (PackageType Zip) with a bootstrap for runtime %s", in.PackageType, strings.Join(runtimes, " or ")))
 		return
 	}
 	if in.Role == nil {
@@ -396,9 +396,9 @@ func (u *configUpdate) apply(c *storedConfig) *awserr.Error {
 	if c.Runtime == "" || c.Handler == "" {
 		return awserr.InvalidParameter("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
 	}
-	if !slices.Contains(Runtimes, c.Runtime) {
+	if !slices.Contains(runtimes, c.Runtime) {
 		return awserr.InvalidParameter("Value %s at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [%s]. Only OS-only runtimes are supported: deploy a zip with an executable bootstrap (for example an aws-lambda-go handler built for linux).",
-			c.Runtime, strings.Join(Runtimes, ", "))
+			c.Runtime, strings.Join(runtimes, ", "))
 	}
 	if len(c.Handler) > 128 || !handlerRE.MatchString(c.Handler) {
 		return validation(c.Handler, "handler", "Member must satisfy regular expression pattern: [^\\s]+")
@@ -729,6 +729,7 @@ func (r *Registry) invokeFunction(w http.ResponseWriter, req *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("x-amzn-RequestId", res.RequestID) // on Lambda, the invocation's request ID
 	if res.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}

@@ -24,7 +24,11 @@ func TestHTTPFunction(t *testing.T) {
 			w.WriteHeader(http.StatusInternalServerError)
 			w.Write([]byte("database unavailable " + strings.Repeat("x", 2000)))
 		case "/hang":
-			<-r.Context().Done()
+			io.ReadAll(r.Body) // so that the server notices when the client leaves
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
 		}
 	}))
 	defer srv.Close()

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -24,20 +24,19 @@ type lambdaFunction struct {
 	endpoint string
 	timeout  time.Duration
 	creds    aws.CredentialsProvider
-	hc       *http.Client
 
 	once      sync.Once
 	client    *lambda.Client
 	clientErr error
 }
 
-func newLambdaFunction(spec *Spec, creds aws.CredentialsProvider, hc *http.Client) (*lambdaFunction, error) {
+func newLambdaFunction(spec *Spec, creds aws.CredentialsProvider) (*lambdaFunction, error) {
 	// arn:<partition>:lambda:<region>:<account>:function:<name>[:qualifier]
 	parts := strings.Split(spec.ARN, ":")
 	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "lambda" || parts[3] == "" || parts[5] != "function" {
 		return nil, fmt.Errorf("arn %q is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)", spec.ARN)
 	}
-	return &lambdaFunction{arn: spec.ARN, region: parts[3], endpoint: spec.Endpoint, timeout: spec.Timeout, creds: creds, hc: hc}, nil
+	return &lambdaFunction{arn: spec.ARN, region: parts[3], endpoint: spec.Endpoint, timeout: spec.Timeout, creds: creds}, nil
 }
 
 func (f *lambdaFunction) reserve(int) {}
@@ -45,7 +44,8 @@ func (f *lambdaFunction) close()      {}
 
 func (f *lambdaFunction) lambdaClient(ctx context.Context) (*lambda.Client, error) {
 	f.once.Do(func() {
-		opts := []func(*config.LoadOptions) error{config.WithRegion(f.region), config.WithHTTPClient(f.hc)}
+		// The SDK's own HTTP client pools connections and honours AWS_CA_BUNDLE.
+		opts := []func(*config.LoadOptions) error{config.WithRegion(f.region)}
 		if f.creds != nil {
 			opts = append(opts, config.WithCredentialsProvider(f.creds))
 		}
@@ -89,6 +89,10 @@ func (f *lambdaFunction) invoke(ctx context.Context, requestID string, payload [
 			return failure(requestID, start, ae.ErrorCode(), fmt.Sprintf("invoking %s: %s", f.arn, ae.ErrorMessage())), nil
 		}
 		return failure(requestID, start, "Function.ConnectionError", fmt.Sprintf("invoking %s: %v", f.arn, err)), nil
+	}
+	// Lambda's request ID for the call is the invocation's: the one the function saw.
+	if id, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata); ok && id != "" {
+		requestID = id
 	}
 	res := &Result{Payload: out.Payload, Duration: time.Since(start), RequestID: requestID}
 	if out.FunctionError != nil && *out.FunctionError != "" {

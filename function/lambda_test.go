@@ -2,7 +2,6 @@ package function
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -36,5 +35,4 @@ func TestRemoteLambda(t *testing.T) {
 	if err != nil || arn != "arn:aws:lambda:us-east-1:123456789012:function:remote" {
 		t.Fatalf("FunctionArn: %q %v", arn, err)
 	}
-	_ = json.Valid
 }

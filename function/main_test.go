@@ -38,6 +38,9 @@ var handlerBuild struct {
 	path string
 	err  error
 	out  []byte
+
+	zipOnce sync.Once
+	zip     []byte
 }
 
 func TestMain(m *testing.M) {
@@ -99,11 +102,19 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 // handlerZip is the deployment package of the test handler.
 func handlerZip(t testing.TB) []byte {
 	t.Helper()
-	bin, err := os.ReadFile(handlerBinary(t))
-	if err != nil {
-		t.Fatal(err)
+	path := handlerBinary(t)
+	b := &handlerBuild
+	b.zipOnce.Do(func() {
+		bin, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.zip = makeZip(t, zipEntry{"bootstrap", 0o755, bin})
+	})
+	if b.zip == nil {
+		t.Fatal("zipping the test handler failed")
 	}
-	return makeZip(t, zipEntry{"bootstrap", 0o755, bin})
+	return b.zip
 }
 
 // logBuffer records the registry's log as JSON lines.

@@ -77,7 +77,7 @@ func (s *Spec) Validate() error {
 		return fmt.Errorf("function %s: command must start with a program", s.Name)
 	}
 	if s.ARN != "" {
-		if _, err := newLambdaFunction(s, nil, nil); err != nil {
+		if _, err := newLambdaFunction(s, nil); err != nil {
 			return fmt.Errorf("function %s: %v", s.Name, err)
 		}
 	}
@@ -123,6 +123,8 @@ type RegistryOptions struct {
 
 // errBadName marks a function name that is none of the accepted forms.
 var errBadName = errors.New("not a function name or ARN")
+
+var errRegistryClosed = errors.New("function registry is closed")
 
 // refreshInterval is how long a function read from the store is trusted before the
 // store is read again (another node may have changed it).
@@ -255,7 +257,7 @@ func (r *Registry) build(spec Spec, codeDir string) (*function, error) {
 	case spec.URL != "":
 		fn.backend = &httpFunction{url: spec.URL, timeout: spec.Timeout, client: r.http}
 	case spec.ARN != "":
-		lf, err := newLambdaFunction(&spec, r.opts.Credentials, r.http)
+		lf, err := newLambdaFunction(&spec, r.opts.Credentials)
 		if err != nil {
 			return nil, fmt.Errorf("%w: function %s: %v", ErrFunctionConfig, spec.Name, err)
 		}
@@ -400,14 +402,14 @@ func (r *Registry) lookup(ctx context.Context, s string) (*function, error) {
 	if qualifier != "" && qualifier != "$LATEST" {
 		return nil, fmt.Errorf("%w: %s:%s (only $LATEST exists)", ErrFunctionNotFound, r.arn(name), qualifier)
 	}
-	if fn := r.configured[name]; fn != nil {
-		return fn, nil
-	}
 	r.mu.RLock()
 	fn, closed := r.loaded[name], r.closed
 	r.mu.RUnlock()
 	if closed {
-		return nil, errors.New("function registry is closed")
+		return nil, errRegistryClosed
+	}
+	if fn := r.configured[name]; fn != nil {
+		return fn, nil
 	}
 	if fn != nil && time.Duration(time.Now().UnixNano()-fn.checked.Load()) < refreshInterval {
 		return fn, nil
@@ -431,6 +433,11 @@ func (r *Registry) load(ctx context.Context, name string) (*function, error) {
 		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, r.arn(name))
 	}
 	if err != nil {
+		if cur != nil {
+			// Keep serving what we have; the store is read again on the next call.
+			r.log.Warn("could not refresh a function from the store", "function", name, "error", err)
+			return cur, nil
+		}
 		return nil, fmt.Errorf("reading function %s from the store: %w", name, err)
 	}
 	if cur != nil && cur.stored.CodeSHA256 == sf.CodeSHA256 && cur.stored.LastModified.Equal(sf.LastModified) {
@@ -465,7 +472,7 @@ func (r *Registry) install(sf *store.Function) (*function, error) {
 	if r.closed {
 		r.mu.Unlock()
 		fn.backend.close()
-		return nil, errors.New("function registry is closed")
+		return nil, errRegistryClosed
 	}
 	old := r.loaded[sf.Name]
 	r.loaded[sf.Name] = fn

@@ -7,13 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/mqtrigger/mqtrigger/store"
 )
 
 func createHandler(t *testing.T, te *testEnv, name string, timeout int32, env map[string]string) *lambda.CreateFunctionOutput {
@@ -331,5 +336,94 @@ func TestIdleReaping(t *testing.T) {
 	}
 	if got := invokeOK(t, te.reg, "kept", "x"); got.PID != kept.PID {
 		t.Fatalf("reserved environment was replaced: pid %d, was %d", got.PID, kept.PID)
+	}
+}
+
+// TestClose: Close stops every environment, and is safe twice.
+func TestClose(t *testing.T) {
+	te := newTestEnv(t, RegistryOptions{Configured: []Spec{{Name: "local", Command: []string{handlerBinary(t)}}}})
+	var pids []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			r := invokeOK(t, te.reg, "local", "wait:100")
+			mu.Lock()
+			pids = append(pids, r.PID)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	// One more stays busy while Close runs.
+	busy := make(chan error, 1)
+	go func() {
+		_, err := te.reg.Invoke(context.Background(), "local", mqEvent(t, "sleep"))
+		busy <- err
+	}()
+	checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+		p := te.reg.configured["local"].backend.(*pool)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if len(p.idle) != 2 {
+			return fmt.Errorf("%d idle environments, want 2 (one busy)", len(p.idle))
+		}
+		return nil
+	})
+	te.reg.Close()
+	te.reg.Close()
+	select {
+	case <-busy:
+	case <-time.After(5 * time.Second):
+		t.Fatal("an invocation in flight did not end when the registry closed")
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, 0); err == nil {
+			t.Errorf("process %d still runs after Close", pid)
+		}
+	}
+	if _, err := te.reg.Invoke(context.Background(), "local", nil); err == nil {
+		t.Fatal("Invoke after Close succeeded")
+	}
+}
+
+// TestPersistence: a function created through the API survives a restart, since
+// it lives in the store.
+func TestPersistence(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	open := func() (*Registry, *httptest.Server) {
+		reg, err := NewRegistry(RegistryOptions{Store: st, DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reg, httptest.NewServer(reg.Handler())
+	}
+	reg1, srv1 := open()
+	_, err = newLambdaClient(srv1.URL).CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("kept"), Runtime: types.RuntimeProvidedal2, Role: aws.String(testRole),
+		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: handlerZip(t)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv1.Close()
+	reg1.Close()
+
+	reg2, srv2 := open()
+	defer reg2.Close()
+	defer srv2.Close()
+	if got := invokeOK(t, reg2, "kept", "after restart"); got.FunctionName != "kept" {
+		t.Fatalf("handler saw %+v", got)
+	}
+	// A function whose stored form is broken cannot be invoked, and says why.
+	if err := st.PutFunction(ctx, &store.Function{Name: "broken", Config: []byte(`{"runtime":"provided.al2"}`), Code: []byte("not a zip"), LastModified: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg2.Invoke(ctx, "broken", []byte(`{}`)); !errors.Is(err, ErrFunctionConfig) {
+		t.Fatalf("invoking a function with a broken zip: %v", err)
 	}
 }

@@ -11,11 +11,15 @@ import (
 // bytes. buf is reused when it is big enough; nothing larger than the frame is
 // allocated.
 func readFrame(br *bufio.Reader, buf []byte, max int) ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+	hdr, err := br.Peek(4) // not io.ReadFull: a local array would escape to the heap
+	if err != nil {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	n := int(int32(binary.BigEndian.Uint32(hdr[:])))
+	n := int(int32(binary.BigEndian.Uint32(hdr)))
+	br.Discard(4)
 	if n < 1 {
 		return nil, fmt.Errorf("%w: frame size %d", ErrMalformed, n)
 	}

@@ -396,12 +396,12 @@ func (d *decoder) skipBody(t byte, depth int) {
 	}
 	switch t {
 	case typeQueue, typeTopic, typeTempQueue, typeTempTopic, typeConnectionID, typeBrokerID:
-		d.str()
+		d.skipStr()
 	case typeSessionID:
-		d.str()
+		d.skipStr()
 		d.int64()
 	case typeConsumerID, typeProducerID:
-		d.str()
+		d.skipStr()
 		d.int64()
 		d.int64()
 	case typeMessageID:
@@ -415,6 +415,13 @@ func (d *decoder) skipBody(t byte, depth int) {
 		d.bytes()
 	default:
 		d.fail("unsupported nested object type %d", t)
+	}
+}
+
+// skipStr skips a nullable string without decoding it.
+func (d *decoder) skipStr() {
+	if d.bool1() {
+		d.raw(int(uint16(d.int16())))
 	}
 }
 
@@ -468,7 +475,11 @@ func (d *decoder) istr() string {
 		return ""
 	}
 	n := int(uint16(d.int16()))
-	b := d.raw(n)
+	return d.internBytes(d.raw(n))
+}
+
+// internBytes decodes modified UTF-8, reusing an earlier identical string.
+func (d *decoder) internBytes(b []byte) string {
 	if d.intern == nil {
 		return decodeMUTF8(b)
 	}

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +29,10 @@ type Config struct {
 	ClientID string
 	// TLSConfig is used for ssl:// URLs (nil: system roots, server name from the URL).
 	TLSConfig *tls.Config
-	// MaxFrameSize bounds frames in both directions (default 64 MiB).
+	// MaxFrameSize bounds frames in both directions (default 64 MiB) and
+	// decompressed bodies. A larger frame from the broker ends the connection
+	// with an error matching ErrFrameTooLarge, even under failover (it would
+	// only be sent again).
 	MaxFrameSize int
 	// MaxInactivityDuration: the broker must send something this often (it sends
 	// KeepAliveInfo every third of it) and so does this client. 0 means 30s, < 0 disables.
@@ -47,6 +51,21 @@ const (
 	defaultInactivity   = 30 * time.Second
 	defaultDialTimeout  = 10 * time.Second
 )
+
+// Validate reports settings that cannot work.
+func (cfg *Config) Validate() error {
+	switch {
+	case cfg.MaxFrameSize < 0:
+		return fmt.Errorf("openwire: MaxFrameSize %d: must be >= 0 (0 means 64 MiB)", cfg.MaxFrameSize)
+	case cfg.MaxFrameSize > 0 && cfg.MaxFrameSize < 1024:
+		return fmt.Errorf("openwire: MaxFrameSize %d: must be at least 1024 bytes", cfg.MaxFrameSize)
+	case cfg.DialTimeout < 0:
+		return fmt.Errorf("openwire: DialTimeout %v: must be >= 0 (0 means 10s)", cfg.DialTimeout)
+	case cfg.MaxInactivityDuration > 0 && cfg.MaxInactivityDuration < 30*time.Millisecond:
+		return fmt.Errorf("openwire: MaxInactivityDuration %v: too short (use >= 1s, or < 0 to disable)", cfg.MaxInactivityDuration)
+	}
+	return nil
+}
 
 func (cfg *Config) withDefaults() Config {
 	c := *cfg
@@ -99,9 +118,12 @@ func Dial(ctx context.Context, url string, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	c := &Conn{
-		cfg: cfg, log: cfg.Logger.With("broker", redactURL(url)), endpoints: eps, fo: fo,
+		cfg: cfg, log: cfg.Logger.With("broker", endpointList(eps)), endpoints: eps, fo: fo,
 		idPrefix: newIDPrefix(), sessions: map[int64]*Session{}, consumers: map[int64]*Consumer{},
 		closing: make(chan struct{}), done: make(chan struct{}), linkUp: make(chan struct{}),
 	}
@@ -158,7 +180,14 @@ func newIDPrefix() string {
 	return "ID:" + host + "-" + hex.EncodeToString(b[:])
 }
 
-func redactURL(u string) string { return u } // URLs carry no credentials: they are in Config
+// endpointList names the brokers for logs (never with credentials a URL might carry).
+func endpointList(eps []endpoint) string {
+	names := make([]string, len(eps))
+	for i, ep := range eps {
+		names[i] = ep.String()
+	}
+	return strings.Join(names, ",")
+}
 
 func shuffle(eps []endpoint) {
 	for i := len(eps) - 1; i > 0; i-- {

@@ -183,3 +183,24 @@ func TestBadCredentials(t *testing.T) {
 		t.Fatalf("error leaks the password: %v", err)
 	}
 }
+
+func TestClientIDs(t *testing.T) {
+	a, b := dialShared(t, Config{}), dialShared(t, Config{})
+	a.mu.Lock()
+	idA := a.link.clientID
+	a.mu.Unlock()
+	b.mu.Lock()
+	idB := b.link.clientID
+	b.mu.Unlock()
+	if idA == idB || !strings.HasPrefix(idA, "ID:") {
+		t.Fatalf("client IDs %q and %q", idA, idB)
+	}
+	fixed := fmt.Sprintf("fixed-%d", time.Now().UnixNano())
+	dialShared(t, Config{ClientID: fixed})
+	br := brokertest.Shared(t)
+	_, err := Dial(testCtx(t, 10*time.Second), br.URL, Config{User: br.User, Password: br.Password, ClientID: fixed})
+	var be *BrokerError
+	if !errors.As(err, &be) || !strings.HasSuffix(be.Class, "InvalidClientIDException") || errors.Is(err, ErrAuthentication) {
+		t.Fatalf("duplicate client ID: %v", err)
+	}
+}

@@ -36,9 +36,11 @@ type Consumer struct {
 	policy   RedeliveryPolicy
 
 	mu                sync.Mutex
-	queue             []*Message // prefetched, in dispatch order
+	queue             []*Message // prefetched, in dispatch order, from qhead on
+	qhead             int
 	ready             []*Message // due local redeliveries: ahead of queue
 	outstanding       map[uint64]*Message
+	txAcked           []*Message // acknowledged in the open transaction
 	timers            map[*Message]*time.Timer
 	seq               uint64
 	deliveredSinceAck int
@@ -141,6 +143,11 @@ func (k *Consumer) arrive(l *link, m *Message, bodyErr error) {
 		return
 	}
 	m.state = stPrefetched
+	if k.qhead > 256 && k.qhead*2 > len(k.queue) { // compact the consumed prefix
+		n := copy(k.queue, k.queue[k.qhead:])
+		clear(k.queue[n:])
+		k.queue, k.qhead = k.queue[:n], 0
+	}
 	k.queue = append(k.queue, m)
 	k.mu.Unlock()
 	select {
@@ -160,12 +167,12 @@ func (k *Consumer) next() *Message {
 		m = k.ready[0]
 		k.ready[0] = nil
 		k.ready = k.ready[1:]
-	} else if len(k.queue) > 0 {
-		m = k.queue[0]
-		k.queue[0] = nil
-		k.queue = k.queue[1:]
-		if len(k.queue) == 0 {
-			k.queue = k.queue[:0:0]
+	} else if k.qhead < len(k.queue) {
+		m = k.queue[k.qhead]
+		k.queue[k.qhead] = nil
+		k.qhead++
+		if k.qhead == len(k.queue) { // empty: reuse the array
+			k.queue, k.qhead = k.queue[:0], 0
 		}
 	} else {
 		return nil
@@ -211,7 +218,7 @@ func (k *Consumer) Receive(ctx context.Context) (*Message, error) {
 		case <-k.closedCh:
 		case <-k.c.done:
 			k.mu.Lock()
-			empty := len(k.ready) == 0 && len(k.queue) == 0
+			empty := len(k.ready) == 0 && k.qhead == len(k.queue)
 			k.mu.Unlock()
 			if empty {
 				if err := k.c.Err(); err != nil && err != ErrClosed {
@@ -263,7 +270,8 @@ func (k *Consumer) check(gen uint64, msgs []*Message, states ...uint8) error {
 
 // Ack acknowledges exactly msgs and waits for the broker's confirmation. Messages
 // that are contiguous in delivery order go as one range ack, others as individual
-// acks. In a transacted session the acks take effect at Commit. A message
+// acks. In a transacted session the acks are sent without waiting (as Java
+// does) and take effect at Commit, which reports the outcome. A message
 // received before a failover reconnect gives an error matching ErrStale and
 // nothing is sent.
 func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
@@ -312,6 +320,7 @@ func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
 	for _, m := range sorted {
 		if tx != nil {
 			m.state = stTxAcked
+			k.txAcked = append(k.txAcked, m)
 		} else {
 			m.state = stDone
 			delete(k.outstanding, m.seq)
@@ -364,7 +373,7 @@ func (k *Consumer) Poison(ctx context.Context, cause string, msgs ...*Message) e
 		return err
 	}
 	k.mu.Lock()
-	if err := k.check(gen, msgs, stDelivered, stTxAcked); err != nil {
+	if err := k.check(gen, msgs, stDelivered); err != nil {
 		k.mu.Unlock()
 		return err
 	}
@@ -380,8 +389,11 @@ func (k *Consumer) Poison(ctx context.Context, cause string, msgs ...*Message) e
 
 // Redeliver hands msgs back ("rollback" of just these): each comes back through
 // Receive after the policy's delay with RedeliveryCounter+1, ahead of newer
-// messages, or is poison-acknowledged with cause once its counter passes
-// MaximumRedeliveries.
+// prefetched messages, or is poison-acknowledged with cause once its counter
+// passes MaximumRedeliveries. Unlike the Java client's default, newer messages
+// are not held back while the delay runs. The broker keeps the messages
+// assigned to this consumer meanwhile. The *Message values are reused: do not
+// touch them until Receive returns them again.
 func (k *Consumer) Redeliver(ctx context.Context, cause string, msgs ...*Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -479,12 +491,14 @@ func (k *Consumer) due(msgs []*Message, gen uint64) {
 // committed finalizes the acks of a committed transaction.
 func (k *Consumer) committed(gen uint64) {
 	k.mu.Lock()
-	for s, m := range k.outstanding {
+	for _, m := range k.txAcked {
 		if m.state == stTxAcked && m.gen == gen {
 			m.state = stDone
-			delete(k.outstanding, s)
+			delete(k.outstanding, m.seq)
 		}
 	}
+	clear(k.txAcked)
+	k.txAcked = k.txAcked[:0]
 	k.mu.Unlock()
 }
 
@@ -501,6 +515,8 @@ func (k *Consumer) rollback(gen uint64) {
 			msgs = append(msgs, m)
 		}
 	}
+	clear(k.txAcked)
+	k.txAcked = k.txAcked[:0]
 	if len(msgs) == 0 {
 		k.mu.Unlock()
 		return
@@ -527,7 +543,7 @@ func (k *Consumer) reset() {
 		m.state = stDone
 	}
 	k.outstanding = map[uint64]*Message{}
-	k.queue, k.ready = nil, nil
+	k.queue, k.qhead, k.ready, k.txAcked = nil, 0, nil, nil
 	k.deliveredSinceAck = 0
 	k.mu.Unlock()
 }
@@ -555,7 +571,7 @@ func (k *Consumer) Close(ctx context.Context) error {
 			last, lastSeq = m.id.brokerSeq, s
 		}
 	}
-	k.queue, k.ready = nil, nil
+	k.queue, k.qhead, k.ready = nil, 0, nil
 	k.mu.Unlock()
 	k.unregister()
 	l, _, err := k.c.current(ctx, 0, true)

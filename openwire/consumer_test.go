@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 )
 
 func fastPolicy(max int) RedeliveryPolicy {
@@ -102,14 +100,18 @@ func TestTryReceive(t *testing.T) {
 // Redeliver brings a message back with the counter incremented, ahead of
 // newer ones; after 1 + 6 deliveries it lands in the DLQ with the cause.
 func TestRedeliverThenDeadLetter(t *testing.T) {
-	b := brokertest.Start(t, brokertest.Options{DLQ: "individual"}) // DLQ.<queue>: no other test's messages
 	ctx := testCtx(t, 60*time.Second)
-	c, err := Dial(ctx, b.URL, Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialShared(t, Config{})
 	q := newQueue(t)
+	// ActiveMQ.DLQ is shared by every test: read only this test's messages
+	dlqFor := func(m *Message) *Consumer {
+		t.Helper()
+		k, err := mustSession(t, c, false).NewConsumer(ctx, "ActiveMQ.DLQ", ConsumerOptions{Selector: "JMSMessageID = '" + m.ID + "'"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
 	sendTexts(t, c, Queue(q), "poison-me", "next")
 	s := mustSession(t, c, false)
 	k, err := s.NewConsumer(ctx, q, ConsumerOptions{Prefetch: 10, Redelivery: fastPolicy(6)})
@@ -160,10 +162,7 @@ func TestRedeliverThenDeadLetter(t *testing.T) {
 	if err := k.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	dlq, err := s.NewConsumer(ctx, "DLQ."+q, ConsumerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dlq := dlqFor(first)
 	dead, err := dlq.Receive(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -195,6 +194,7 @@ func TestRedeliverThenDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectNone(t, k2, 500*time.Millisecond)
+	dlq = dlqFor(m)
 	dead, err = dlq.Receive(ctx)
 	if err != nil || dead.Text != m.Text || !strings.Contains(fmt.Sprint(dead.Properties["dlqDeliveryFailureCause"]), "exceeds redelivery policy limit") {
 		t.Fatalf("pre-dispatch poison: %v %v", dead, err)
@@ -233,65 +233,37 @@ func TestPoison(t *testing.T) {
 	_ = dlq.Ack(ctx, dead)
 }
 
-func TestTransactions(t *testing.T) {
-	c := dialShared(t, Config{})
-	q := newQueue(t)
-	ctx := testCtx(t, 30*time.Second)
-	ts := mustSession(t, c, true)
-	p, err := ts.NewProducer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, txt := range []string{"a", "b", "c"} {
-		if err := p.Send(ctx, Queue(q), &Message{Kind: KindText, Text: txt, Persistent: true}); err != nil {
-			t.Fatal(err)
+// The prefetch queue keeps dispatch order while it is drained and refilled.
+func TestConsumerQueueOrder(t *testing.T) {
+	c := &Conn{done: make(chan struct{})}
+	k := &Consumer{c: c, outstanding: map[uint64]*Message{}, notify: make(chan struct{}, 1), policy: DefaultRedeliveryPolicy(), prefetch: 1 << 30}
+	l := &link{}
+	var want uint64 = 1
+	pop := func(n int) {
+		for i := 0; i < n; i++ {
+			k.mu.Lock()
+			m := k.next()
+			k.mu.Unlock()
+			if m == nil || m.seq != want {
+				t.Fatalf("pop %d: got %v, want seq %d", i, m, want)
+			}
+			want++
 		}
 	}
-	k, err := ts.NewConsumer(ctx, q, ConsumerOptions{Redelivery: fastPolicy(6)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectNone(t, k, 300*time.Millisecond) // sends are not visible before Commit
-	if err := ts.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got := receiveN(t, k, 3, 10*time.Second)
-	if err := k.Ack(ctx, got...); err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	again := receiveN(t, k, 3, 10*time.Second)
-	for i, m := range again {
-		if m.Text != got[i].Text || m.RedeliveryCounter != 1 {
-			t.Fatalf("after rollback %d: %q counter %d", i, m.Text, m.RedeliveryCounter)
+	push := func(n int) {
+		for i := 0; i < n; i++ {
+			k.arrive(l, &Message{}, nil)
 		}
 	}
-	if err := k.Ack(ctx, again...); err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	k2, err := mustSession(t, c, false).NewConsumer(ctx, q, ConsumerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expectNone(t, k2, 300*time.Millisecond)
-	if err := mustSession(t, c, false).Commit(ctx); err == nil {
-		t.Fatal("Commit on a non-transacted session succeeded")
-	}
-	if err := ts.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Commit(ctx); !errors.Is(err, ErrClosed) {
-		t.Fatalf("Commit after Close: %v", err)
+	push(1000)
+	pop(300)
+	push(1000)
+	pop(1500)
+	push(10)
+	pop(210)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if m := k.next(); m != nil || len(k.queue) != 0 {
+		t.Fatalf("queue not empty: %v %d", m, len(k.queue))
 	}
 }

@@ -45,22 +45,6 @@ func isSecurityClass(class string) bool {
 		strings.HasSuffix(class, "AuthenticationException")
 }
 
-// errorf wraps err with context while keeping it matchable.
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (w *wrapped) Error() string { return w.msg + ": " + w.err.Error() }
-func (w *wrapped) Unwrap() error { return w.err }
-
-func wrap(err error, msg string) error {
-	if err == nil {
-		return nil
-	}
-	return &wrapped{msg: msg, err: err}
-}
-
 // ErrInactive means the broker sent nothing for longer than the negotiated
 // MaxInactivityDuration, so the connection was dropped.
 var ErrInactive = errors.New("openwire: broker silent past the inactivity timeout")

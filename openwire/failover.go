@@ -65,6 +65,11 @@ func (c *Conn) reconnect(cause error) {
 			if err != nil {
 				l.close(err)
 				l.wg.Wait()
+				// messages that arrived on the half-restored link are stale too
+				c.mu.Lock()
+				c.gen++
+				c.mu.Unlock()
+				c.resetConsumers()
 			}
 		}
 		cancel()

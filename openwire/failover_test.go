@@ -3,6 +3,8 @@ package openwire
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,8 +87,22 @@ func TestConnectionLostWithoutFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// a failover connection that may try twice gives up too
+	fc, err := Dial(ctx, "failover:("+b.URL+")?initialReconnectDelay=50&maxReconnectAttempts=2", Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fc.Close()
 	if err := b.Kill(); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-fc.Done():
+		if err := fc.Err(); err == nil || !strings.Contains(err.Error(), "gave up after 2 reconnect attempts") {
+			t.Fatalf("failover Err: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("failover with maxReconnectAttempts=2 never gave up")
 	}
 	select {
 	case <-c.Done():
@@ -101,5 +117,30 @@ func TestConnectionLostWithoutFailover(t *testing.T) {
 	}
 	if _, err := c.NewSession(ctx, false); !errors.Is(err, ErrClosed) {
 		t.Fatalf("NewSession on a dead connection: %v", err)
+	}
+}
+
+// Startup walks the failover list: a dead first broker is skipped.
+func TestFailoverStartupSkipsDeadBroker(t *testing.T) {
+	b := brokertest.Shared(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	url := fmt.Sprintf("failover:(tcp://%s,%s)?randomize=false&initialReconnectDelay=10", dead, b.URL)
+	c, err := Dial(testCtx(t, 20*time.Second), url, Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.NewSession(testCtx(t, 5*time.Second), false); err != nil {
+		t.Fatal(err)
+	}
+	// and bad credentials are not retried forever
+	_, err = Dial(testCtx(t, 20*time.Second), url, Config{User: b.User, Password: "bad"})
+	if !errors.Is(err, ErrAuthentication) {
+		t.Fatalf("bad credentials under failover: %v", err)
 	}
 }

@@ -186,7 +186,8 @@ func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
 	}
 	d.skipNested(0) // transactionId
 	if od, ok := d.destination(); ok {
-		m.OriginalDestination = &od
+		m.OriginalDestination = new(Destination) // allocated only when present
+		*m.OriginalDestination = od
 	}
 	if mt := d.nestedType(); mt != 0 && d.expect(mt, typeMessageID, "Message.messageId") {
 		m.id = d.messageIDBody()
@@ -199,7 +200,8 @@ func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
 	m.Expiration = d.int64()
 	m.Priority = d.byte1()
 	if rt, ok := d.destination(); ok {
-		m.ReplyTo = &rt
+		m.ReplyTo = new(Destination)
+		*m.ReplyTo = rt
 	}
 	m.Timestamp = d.int64()
 	m.Type = d.istr()
@@ -222,7 +224,7 @@ func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
 		return nil
 	}
 	var err error
-	if m.Properties, err = decodeProperties(props); err != nil {
+	if m.Properties, err = decodeProperties(props, d.intern); err != nil {
 		bodyErr = fmt.Errorf("message properties: %w", err)
 	}
 	if hasContent {

@@ -138,7 +138,8 @@ func (d *decoder) primitiveMap(depth int) map[string]any {
 	}
 	m := make(map[string]any, n)
 	for i := 0; i < int(n) && d.err == nil; i++ {
-		k := d.utf()
+		n := int(uint16(d.int16()))
+		k := d.internBytes(d.raw(n)) // property names repeat on every message
 		m[k] = d.primitive(depth)
 	}
 	if d.err != nil {
@@ -206,11 +207,11 @@ func (d *decoder) primitive(depth int) any {
 }
 
 // decodeProperties decodes a marshalledProperties byte sequence.
-func decodeProperties(b []byte) (map[string]any, error) {
+func decodeProperties(b []byte, intern map[string]string) (map[string]any, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	d := decoder{b: b}
+	d := decoder{b: b, intern: intern}
 	m := d.primitiveMap(0)
 	return m, d.err
 }

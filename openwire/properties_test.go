@@ -18,7 +18,7 @@ func TestPrimitiveMapRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := decodeProperties(b)
+	out, err := decodeProperties(b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestPrimitiveMapRoundTrip(t *testing.T) {
 	}
 	// Go int becomes a Java int when it fits, a long otherwise
 	b, _ = encodeProperties(map[string]any{"a": 5, "b": 1 << 40})
-	out, _ = decodeProperties(b)
+	out, _ = decodeProperties(b, nil)
 	if out["a"] != int32(5) || out["b"] != int64(1<<40) {
 		t.Fatalf("int mapping: %#v", out)
 	}
@@ -49,7 +49,7 @@ func TestPrimitiveMapJavaBytes(t *testing.T) {
 	e.utf("k")
 	e.byte1(tString)
 	e.b = append(e.b, 0, 7, 'v', 0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80)
-	m, err := decodeProperties(e.b)
+	m, err := decodeProperties(e.b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,16 +62,16 @@ func TestPrimitiveMapJavaBytes(t *testing.T) {
 func TestPrimitiveMapMalformed(t *testing.T) {
 	good, _ := encodeProperties(map[string]any{"a": "b", "c": []byte{1, 2}, "d": map[string]any{"e": int64(1)}})
 	for i := 0; i < len(good); i++ {
-		if _, err := decodeProperties(good[:i]); err == nil && i > 0 {
+		if _, err := decodeProperties(good[:i], nil); err == nil && i > 0 {
 			t.Errorf("truncated at %d: no error", i)
 		}
 	}
 	huge := []byte{0x7f, 0xff, 0xff, 0xff, 0, 1, 'a', tNull}
-	if _, err := decodeProperties(huge); err == nil {
+	if _, err := decodeProperties(huge, nil); err == nil {
 		t.Error("count beyond the data accepted")
 	}
 	deep := bytes.Repeat([]byte{0, 0, 0, 1, 0, 1, 'a', tMap}, 100)
-	if _, err := decodeProperties(deep); err == nil {
+	if _, err := decodeProperties(deep, nil); err == nil {
 		t.Error("deep nesting accepted")
 	}
 }
@@ -81,7 +81,7 @@ func FuzzPrimitiveMap(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte{0, 0, 0, 1, 0, 1, 'k', tBigString, 0, 0, 0, 2, 0xC0, 0x80})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := decodeProperties(b)
+		m, err := decodeProperties(b, nil)
 		if err != nil {
 			return
 		}

@@ -31,3 +31,18 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	for _, bad := range []Config{{MaxFrameSize: -1}, {MaxFrameSize: 10}, {DialTimeout: -time.Second}, {MaxInactivityDuration: time.Millisecond}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	if err := (&Config{MaxInactivityDuration: -1}).Validate(); err != nil {
+		t.Error(err)
+	}
+	c := (&Config{}).withDefaults()
+	if c.MaxFrameSize != 64<<20 || c.MaxInactivityDuration != 30*time.Second || c.DialTimeout != 10*time.Second || c.Logger == nil {
+		t.Errorf("defaults %+v", c)
+	}
+}

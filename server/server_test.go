@@ -101,7 +101,8 @@ func (s *settler) Run(ctx context.Context) error {
 type testServer struct {
 	*Server
 	cancel context.CancelFunc
-	done   chan error
+	done   chan struct{} // closed when Run returns, with its error in err
+	err    error
 	logs   *lockedBuffer
 	engine *settler
 }
@@ -110,9 +111,9 @@ func (ts *testServer) stop(t *testing.T) {
 	t.Helper()
 	ts.cancel()
 	select {
-	case err := <-ts.done:
-		if err != nil {
-			t.Fatalf("Run: %v", err)
+	case <-ts.done:
+		if ts.err != nil {
+			t.Fatalf("Run: %v", ts.err)
 		}
 	case <-time.After(ShutdownTimeout + 5*time.Second):
 		t.Fatal("Run did not return after cancel")
@@ -149,8 +150,11 @@ func start(t *testing.T, cfg *config.Config) *testServer {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{Server: s, cancel: cancel, done: make(chan error, 1), logs: logs, engine: eng}
-	go func() { ts.done <- s.Run(ctx) }()
+	ts := &testServer{Server: s, cancel: cancel, done: make(chan struct{}), logs: logs, engine: eng}
+	go func() {
+		ts.err = s.Run(ctx)
+		close(ts.done)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-ts.done

@@ -146,8 +146,10 @@ func (c *control) WaitEnabled(ctx context.Context, uuids []string, timeout time.
 	if len(want) > 50 {
 		interval = 250 * time.Millisecond
 	}
-	return pollEvery(ctx, timeout, interval, func() (bool, error) {
-		enabled := 0
+	var enabled int
+	var waiting string // a mapping not yet Enabled
+	err := pollEvery(ctx, timeout, interval, func() (bool, error) {
+		enabled, waiting = 0, ""
 		var marker *string
 		for {
 			out, err := c.lambda.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{
@@ -166,6 +168,8 @@ func (c *control) WaitEnabled(ctx context.Context, uuids []string, timeout time.
 					enabled++
 				case "Disabled", "Deleting":
 					return false, fmt.Errorf("mapping %s is %s: %s", u, aws.ToString(m.State), aws.ToString(m.StateTransitionReason))
+				default:
+					waiting = u
 				}
 			}
 			if out.NextMarker == nil || aws.ToString(out.NextMarker) == "" {
@@ -175,6 +179,27 @@ func (c *control) WaitEnabled(ctx context.Context, uuids []string, timeout time.
 		}
 		return enabled == len(want), nil
 	})
+	if err != nil && ctx.Err() == nil {
+		detail := ""
+		if waiting != "" {
+			detail = "; " + c.Describe(ctx, waiting)
+		}
+		return fmt.Errorf("%d of %d mappings Enabled: %w%s", enabled, len(want), err, detail)
+	}
+	return err
+}
+
+// Describe returns a mapping's state and last processing result, for messages.
+func (c *control) Describe(ctx context.Context, uuid string) string {
+	out, err := c.lambda.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(uuid)})
+	if err != nil {
+		return fmt.Sprintf("GetEventSourceMapping: %v", err)
+	}
+	s := fmt.Sprintf("mapping %s %s, last processing result %q", uuid, aws.ToString(out.State), aws.ToString(out.LastProcessingResult))
+	if r := aws.ToString(out.StateTransitionReason); r != "" {
+		s += fmt.Sprintf(" (%s)", r)
+	}
+	return s
 }
 
 // DeleteMapping deletes a mapping and waits until it is gone, so that its consumers

@@ -94,7 +94,7 @@ func (b *bench) throughputRow(ctx context.Context, g group, fn fnKind, conc int,
 	}()
 	stopProfile := b.profileCPU(ctx, fmt.Sprintf("%s-%s-c%d", g.Slug, fn.Slug, conc), g.Count, ref)
 	defer stopProfile()
-	if err := b.waitFunction(ctx, fn.Sink, g.Count); err != nil {
+	if err := b.waitFunction(ctx, fn.Sink, g.Count, uuid); err != nil {
 		r.Err = err
 		return r
 	}
@@ -137,7 +137,7 @@ func (b *bench) throughputRow(ctx context.Context, g group, fn fnKind, conc int,
 
 // waitFunction waits until the sink counted want messages, reporting progress and
 // failing when nothing arrives for a minute.
-func (b *bench) waitFunction(ctx context.Context, s *sink, want int) error {
+func (b *bench) waitFunction(ctx context.Context, s *sink, want int, uuid string) error {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	var seen int64
@@ -157,7 +157,8 @@ func (b *bench) waitFunction(ctx context.Context, s *sink, want int) error {
 			if n > seen {
 				seen, lastProgress = n, time.Now()
 			} else if time.Since(lastProgress) > time.Minute {
-				return fmt.Errorf("stalled: the function got %d of %d messages and nothing for a minute; see %s", n, want, b.svc.Log)
+				return fmt.Errorf("stalled: the function got %d of %d messages and nothing for a minute; %s; see %s",
+					n, want, b.ctl.Describe(ctx, uuid), b.svc.Log)
 			}
 		}
 	}

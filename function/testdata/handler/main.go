@@ -1,14 +1,18 @@
 // Command handler is an aws-lambda-go function for the function package's tests and
 // benchmark. The data of the first message selects what it does: "error", "panic",
 // "sleep", "exit", "log" or "wait:<ms>"; anything else (or no message) answers at
-// once. EXIT_DURING_INIT makes it exit before starting the runtime loop.
+// once. EXIT_DURING_INIT makes it exit before starting the runtime loop;
+// SERVE_HTTP=<addr> makes it an HTTP server instead of a Lambda runtime.
 package main
 
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -74,6 +78,19 @@ func handle(ctx context.Context, ev events.ActiveMQEvent) (*response, error) {
 }
 
 func main() {
+	if addr := os.Getenv("SERVE_HTTP"); addr != "" {
+		// The same handler as an HTTP server: the benchmark's cross-process baseline.
+		http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var ev events.ActiveMQEvent
+			body, _ := io.ReadAll(r.Body)
+			json.Unmarshal(body, &ev)
+			resp, _ := handle(context.Background(), ev)
+			b, _ := json.Marshal(resp)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(b)
+		}))
+		return
+	}
 	if os.Getenv("EXIT_DURING_INIT") != "" {
 		fmt.Fprintln(os.Stderr, "init failed on purpose")
 		os.Exit(3)
