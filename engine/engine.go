@@ -218,6 +218,7 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 		e.mu.Lock()
 		delete(e.locks, uuid)
 		e.mu.Unlock()
+		e.metrics.forget(uuid)
 		e.log.Info("mapping deleted", "mapping", uuid)
 	case mapping.StateDisabling, mapping.StateDisabled:
 		e.stopRunner(uuid)

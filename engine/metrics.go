@@ -71,3 +71,16 @@ func (m *metrics) forMapping(uuid, function string) *mappingMetrics {
 		workers:      m.workers.WithLabelValues(uuid, function),
 	}
 }
+
+// forget drops a deleted mapping's series, so /metrics does not grow with every
+// mapping ever created.
+func (m *metrics) forget(uuid string) {
+	l := prometheus.Labels{"mapping": uuid}
+	for _, v := range []*prometheus.CounterVec{m.received, m.acked, m.filtered, m.redelivered, m.deadLettered, m.batches, m.invocations, m.invokeErrors} {
+		v.DeletePartialMatch(l)
+	}
+	m.batchSize.DeletePartialMatch(l)
+	m.duration.DeletePartialMatch(l)
+	m.concurrent.DeletePartialMatch(l)
+	m.workers.DeletePartialMatch(l)
+}

@@ -249,16 +249,6 @@ func (e *environment) serveNext(w http.ResponseWriter, r *http.Request) {
 // serveResult answers POST /runtime/invocation/{id}/response and /error.
 func (e *environment) serveResult(w http.ResponseWriter, r *http.Request, id string, isError bool) {
 	body, tooLarge, err := readBody(r, maxResponseSize)
-	e.mu.Lock()
-	inv := e.current
-	if inv == nil || inv.id != id {
-		e.mu.Unlock()
-		runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation "+id+" is in progress in this environment")
-		return
-	}
-	e.current = nil
-	e.mu.Unlock()
-
 	var rr runResult
 	switch {
 	case err != nil:
@@ -279,13 +269,31 @@ func (e *environment) serveResult(w http.ResponseWriter, r *http.Request, id str
 	default:
 		rr = runResult{payload: body}
 	}
+
+	e.mu.Lock()
+	inv := e.current
+	if inv == nil || inv.id != id {
+		e.mu.Unlock()
+		runtimeError(w, http.StatusBadRequest, "InvalidRequestID", "no invocation "+id+" is in progress in this environment")
+		return
+	}
+	e.current = nil
+	// done has room for one answer; it is filled before the runtime hears 202, so
+	// that a runtime exiting right after (as after a panic) never hides its answer.
 	inv.done <- rr
+	e.mu.Unlock()
+
 	if tooLarge {
 		runtimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", maxResponseSize))
 		return
 	}
 	writeAccepted(w)
+	// Flush now rather than when the handler returns: the runtime asks for its
+	// next event as soon as it has this answer.
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // errorResult makes the payload of an /error or /init/error post: the runtime's own

@@ -1,0 +1,64 @@
+package engine_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/mapping"
+)
+
+// consumers reads the mqtrigger_consumers gauge of the harness's registry.
+func (h *harness) consumers() float64 {
+	families, err := h.registry.Gather()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() == "mqtrigger_consumers" {
+			for _, m := range f.GetMetric() {
+				total += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return total
+}
+
+// A mapping scales up while the queue keeps full batches coming, never beyond
+// MaximumConcurrency, and back down to one consumer once the queue is drained.
+func TestScalesUpAndDown(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	rec := newRecorder(t, func([]events.ActiveMQMessage) (int, string) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond) // a slow function is what makes scaling worth it
+		inFlight.Add(-1)
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	send(t, h.broker, q, numbered("s", 0, 600)...)
+	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 4}})
+	waitDelivered(t, rec, 600, 60*time.Second)
+	if p := peak.Load(); p < 3 || p > 4 {
+		t.Fatalf("peak concurrent invocations %d, want 3 or 4 (MaximumConcurrency 4)", p)
+	}
+	// IdleTimeout is 1 s in the harness: extra consumers leave soon after the drain.
+	waitFor(t, 15*time.Second, func() error {
+		if c := h.consumers(); c != 1 {
+			return fmt.Errorf("%v consumers running, want 1 after the queue drained", c)
+		}
+		return nil
+	})
+}
