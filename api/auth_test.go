@@ -41,6 +41,7 @@ func TestSigV4Refusals(t *testing.T) {
 		message string
 	}{
 		{"unsigned lambda", unsigned, 403, "MissingAuthenticationTokenException", "Missing Authentication Token"},
+		{"unsigned functions API", mustRequest(t, "GET", e.srv.URL+"/2015-03-31/functions/"), 403, "MissingAuthenticationTokenException", "Missing Authentication Token"},
 		{"unsigned secrets manager", unsignedSM, 400, "MissingAuthenticationTokenException", "Missing Authentication Token"},
 		{"unknown key", e.signed("GET", listPath, "lambda", nil, "AKIDNOBODY", testSecret, now, nil), 403, "UnrecognizedClientException", badTokenText},
 		{"unknown key secrets manager", e.signed("POST", "/", "secretsmanager", []byte("{}"), "AKIDNOBODY", testSecret, now, smHeaders), 400, "UnrecognizedClientException", badTokenText},

@@ -16,4 +16,24 @@
 // Disabling, Deleting) and call Options.Notify; the engine takes it from there and
 // writes the settled state through the store. Every write is a read-modify-write
 // on the store's Version, retried on store.ErrConflict.
+//
+// Where mqtrigger's event source mappings differ from Lambda's for Amazon MQ:
+//
+//   - EventSourceArn must be the ARN of a broker in the configuration.
+//   - ScalingConfig.MaximumConcurrency is accepted from 1 to 1000 (default 5, Lambda's
+//     fixed concurrency for ActiveMQ). Lambda's range, for SQS, starts at 2; 1 runs one
+//     batch at a time and so keeps the queue's order. (The AWS CLI checks Lambda's
+//     minimum of 2 itself; the SDKs for Go and others send 1.)
+//   - MaximumRetryAttempts is the most redeliveries of a failed message before the
+//     broker dead-letters it: default 6 (ActiveMQ's and Lambda's), -1 for no limit. It
+//     is always returned, with its effective value.
+//   - FunctionResponseTypes ["ReportBatchItemFailures"] is accepted, for partial batch
+//     failures.
+//   - FunctionName may be a name, a partial or full ARN, or name:$LATEST; functions
+//     have no versions or aliases.
+//   - Request signatures must be scoped to the configured region.
+//   - Tags are stored with the mapping and not returned, as Lambda keeps them apart.
+//   - Model constraint violations (batch size, batching window, queues, ...) answer
+//     InvalidParameterValueException with Lambda's "1 validation error detected: ..."
+//     text; a missing or malformed FunctionName answers ValidationException.
 package api

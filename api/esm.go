@@ -212,6 +212,12 @@ func (a *API) listMappings(w http.ResponseWriter, r *http.Request) *awserr.Error
 	f := store.MappingFilter{EventSourceArn: q.Get("EventSourceArn"), Marker: q.Get("Marker")}
 	if fn := q.Get("FunctionName"); fn != "" {
 		name, e := a.functionName(fn)
+		if e != nil && e.Code == "InvalidParameterValueException" {
+			// A function of another region or account: nothing here maps to it, and
+			// Lambda's List does not check that its filters name anything.
+			writeJSON(w, http.StatusOK, "application/json", listResponse{EventSourceMappings: []response{}})
+			return nil
+		}
 		if e != nil {
 			return e
 		}

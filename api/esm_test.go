@@ -255,6 +255,9 @@ func TestListPaging(t *testing.T) {
 	if n := count(&lambda.ListEventSourceMappingsInput{FunctionName: aws.String("nobody")}); n != 0 {
 		t.Fatalf("unknown function: %d", n)
 	}
+	if n := count(&lambda.ListEventSourceMappingsInput{FunctionName: aws.String("arn:aws:lambda:eu-west-1:123456789012:function:" + fnName)}); n != 0 {
+		t.Fatalf("function of another region: %d", n)
+	}
 	_, err := e.lambda.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{MaxItems: aws.Int32(0)})
 	apiError(t, err, "InvalidParameterValueException", 400, "maxItems")
 	_, err = e.lambda.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{Marker: aws.String("garbage")})

@@ -51,14 +51,26 @@ const (
 	MaxMemorySize     = 10240
 )
 
-var (
-	nameRE   = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-	envKeyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
-)
+var envKeyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
+
+// validName reports whether s is a function name: 1 to 64 letters, digits, hyphens
+// or underscores. (A loop, not a regexp: every invocation checks a name.)
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks s and fills in its defaults.
 func (s *Spec) Validate() error {
-	if !nameRE.MatchString(s.Name) {
+	if !validName(s.Name) {
 		return fmt.Errorf("function name %q: use 1 to 64 letters, digits, hyphens or underscores", s.Name)
 	}
 	kinds := 0
@@ -368,6 +380,9 @@ func (r *Registry) FunctionArn(ctx context.Context, name string) (string, error)
 // my-function:qualifier, 123456789012:function:my-function[:qualifier] and
 // arn:aws:lambda:<region>:123456789012:function:my-function[:qualifier].
 func (r *Registry) parseName(s string) (name, qualifier string, err error) {
+	if validName(s) {
+		return s, "", nil // the common case
+	}
 	parts := strings.Split(s, ":")
 	switch {
 	case len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function":
@@ -384,7 +399,7 @@ func (r *Registry) parseName(s string) (name, qualifier string, err error) {
 		}
 		parts = parts[2:]
 	}
-	if len(parts) > 2 || !nameRE.MatchString(parts[0]) {
+	if len(parts) > 2 || !validName(parts[0]) {
 		return "", "", fmt.Errorf("%w: %q: %w", ErrFunctionNotFound, s, errBadName)
 	}
 	if len(parts) == 2 {

@@ -190,3 +190,25 @@ func TestCreateFunctionErrors(t *testing.T) {
 		t.Fatalf("update with a stale RevisionId: %v", err)
 	}
 }
+
+// FuzzCheckZip: no zip makes checkZip or unpackZip panic, and a zip that passes
+// the check unpacks with nothing written outside its folder.
+func FuzzCheckZip(f *testing.F) {
+	f.Add(makeZip(f, zipEntry{"bootstrap", 0o755, []byte("#!/bin/sh\n")}, zipEntry{"l", fs.ModeSymlink | 0o777, []byte("bootstrap")}))
+	f.Add(makeZip(f, zipEntry{"bootstrap", 0o755, nil}, zipEntry{"../x", 0o644, []byte("x")}))
+	f.Add(makeZip(f, zipEntry{"bootstrap", 0o755, nil}, zipEntry{"d/l", fs.ModeSymlink | 0o777, []byte("../..")}))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, e := checkZip(data); e != nil {
+			return
+		}
+		parent := t.TempDir()
+		if err := unpackZip(data, filepath.Join(parent, "code")); err != nil {
+			return
+		}
+		entries, err := os.ReadDir(parent)
+		if err != nil || len(entries) != 1 || entries[0].Name() != "code" {
+			t.Fatalf("unpacking wrote outside its folder: %v %v", entries, err)
+		}
+	})
+}

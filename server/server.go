@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,8 +86,12 @@ func New(cfg *config.Config, logger *slog.Logger, opts ...Option) (*Server, erro
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	c := *cfg // the server may add generated credentials; the caller's copy stays as it was
+	// Work on a copy: defaults and generated credentials must not change the caller's.
+	c := *cfg
+	c.Credentials = slices.Clone(cfg.Credentials)
+	c.Brokers = slices.Clone(cfg.Brokers)
 	cfg = &c
+	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}

@@ -418,13 +418,16 @@ func TestBadConfigFailsFirst(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	cfg := config.Default()
 	cfg.DataDir = dir
-	cfg.Brokers = []config.Broker{{Name: "b", ARN: config.BrokerARN("us-east-1", "123456789012", "b"), Endpoints: []string{"htp://x"}}}
+	cfg.Brokers = []config.Broker{{Name: "b", Endpoints: []string{"htp://x"}}}
 	_, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil || !strings.Contains(err.Error(), `brokers[0].endpoints[0]: "htp://x" is not a tcp://`) {
 		t.Fatalf("error %v", err)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("dataDir created before validation: %v", err)
+	}
+	if cfg.Brokers[0].ARN != "" {
+		t.Fatal("New changed the caller's config")
 	}
 	// An address in use fails New, not Run.
 	busy, err := New(testConfig(t, t.TempDir(), "", "http://127.0.0.1:9/"), slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -204,6 +204,13 @@ func (b *Broker) Restart() error {
 	return b.Resume()
 }
 
+// SetExtraUsers replaces the extra "user:password" pairs of a halted private broker;
+// they take effect at the next Resume (the broker's config is rewritten on every
+// start), as when an operator changes a password.
+func (b *Broker) SetExtraUsers(users []string) {
+	b.opts.ExtraUsers = append([]string(nil), users...)
+}
+
 // Kill ends the broker's JVM with SIGKILL, as a crash would.
 func (b *Broker) Kill() error {
 	pid, err := os.ReadFile(filepath.Join(b.Dir, "broker.pid"))

@@ -74,6 +74,9 @@ type Broker struct {
 	Name      string
 	ARN       string
 	Endpoints []string
+	// RedeliveryDelay, when set, is both delays of brokers[].redelivery
+	// (initialDelay and delay), to make redelivery tests quick.
+	RedeliveryDelay time.Duration
 }
 
 // Function is one function entry of the config.
@@ -147,6 +150,9 @@ func configYAML(addr string, o Options) string {
 				fmt.Fprintf(&b, "%q", e)
 			}
 			b.WriteString("]\n")
+			if br.RedeliveryDelay > 0 {
+				fmt.Fprintf(&b, "    redelivery: {initialDelay: %s, delay: %s}\n", br.RedeliveryDelay, br.RedeliveryDelay)
+			}
 		}
 	}
 	if len(o.Functions) > 0 {

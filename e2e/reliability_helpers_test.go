@@ -1,0 +1,484 @@
+package e2e
+
+// Helpers of the reliability tests (reliability_*_test.go).
+//
+// Every reliability test has a short form, run by `go test ./e2e`, and a long form
+// enabled by MQTRIGGER_LONG_TESTS=1 (more messages, more kills, longer load):
+//
+//	MQTRIGGER_LONG_TESTS=1 go test ./e2e -run Reliability -count=1 -v -timeout 60m
+//
+// Each test that streams messages ends with one line in a fixed format that the
+// README's figures come from:
+//
+//	FIGURES <test>: sent=N processed=N lost=N duplicates=N kills=N peak_rss_mib=N
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/servicetest"
+	"github.com/mqtrigger/mqtrigger/openwire"
+)
+
+// longTests tells whether the long forms run (MQTRIGGER_LONG_TESTS=1).
+func longTests() bool { return os.Getenv("MQTRIGGER_LONG_TESTS") == "1" }
+
+// size picks the short or the long form of a figure.
+func size[T any](short, long T) T {
+	if longTests() {
+		return long
+	}
+	return short
+}
+
+// figures logs a test's outcome in the fixed format.
+func figures(t *testing.T, sent, processed, duplicates, kills int, peakRSS int64) {
+	t.Helper()
+	t.Logf("FIGURES %s: sent=%d processed=%d lost=%d duplicates=%d kills=%d peak_rss_mib=%.1f",
+		t.Name(), sent, processed, sent-processed, duplicates, kills, float64(peakRSS)/(1<<20))
+}
+
+// rssWatch samples a service's peak RSS every 200 ms until stopped; it survives the
+// process being killed and started again (each process's own peak is read while it
+// runs, so call sample just before a Kill too).
+type rssWatch struct {
+	svc  *servicetest.Service
+	mu   sync.Mutex
+	peak int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func watchRSS(t *testing.T, svc *servicetest.Service) *rssWatch {
+	w := &rssWatch{svc: svc, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-tick.C:
+				w.sample()
+			}
+		}
+	}()
+	t.Cleanup(w.close)
+	return w
+}
+
+// sample reads the running process's peak; the caller must not race it with
+// Kill/Resume of the same service (the watcher's own calls tolerate a gone process).
+func (w *rssWatch) sample() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, peak := w.svc.RSS(); peak > w.peak {
+		w.peak = peak
+	}
+}
+
+// lock keeps the watcher off the process while the caller kills or restarts it.
+func (w *rssWatch) lock()   { w.mu.Lock() }
+func (w *rssWatch) unlock() { w.mu.Unlock() }
+
+func (w *rssWatch) close() {
+	select {
+	case <-w.stop:
+	default:
+		close(w.stop)
+	}
+	<-w.done
+}
+
+// Peak is the highest RSS seen so far.
+func (w *rssWatch) Peak() int64 {
+	w.sample()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.peak
+}
+
+// killService SIGKILLs the service and starts it again, keeping the RSS watch safe.
+func killService(svc *servicetest.Service, w *rssWatch) {
+	w.lock()
+	defer w.unlock()
+	if _, peak := svc.RSS(); peak > w.peak {
+		w.peak = peak
+	}
+	svc.Kill()
+	svc.Resume()
+}
+
+// count is how often the counter saw one body.
+func (c *counter) count(body string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seen[body]
+}
+
+// missing lists the bodies msg-<from>..msg-<to-1> the counter has not seen (at most 10).
+func (c *counter) missing(from, to int) (n int, some []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := from; i < to; i++ {
+		b := fmt.Sprintf("msg-%06d", i)
+		if c.seen[b] == 0 {
+			n++
+			if len(some) < 10 {
+				some = append(some, b)
+			}
+		}
+	}
+	return n, some
+}
+
+// waitProcessed waits until the counter has seen msg-<from>..msg-<to-1>.
+func waitProcessed(t *testing.T, c *counter, from, to int, within time.Duration) {
+	t.Helper()
+	waitFor(t, within, func() error {
+		if n, some := c.missing(from, to); n > 0 {
+			return fmt.Errorf("%d of messages %d..%d not processed, e.g. %v", n, from, to-1, some)
+		}
+		return nil
+	})
+}
+
+// sendBodies sends persistent text messages with the given bodies.
+func sendBodies(t *testing.T, b *brokertest.Broker, queue string, bodies []string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sess.NewProducer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range bodies {
+		m := &openwire.Message{Kind: openwire.KindText, Text: body, Persistent: true}
+		if err := p.Send(ctx, openwire.Queue(queue), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// drainQueue consumes and acknowledges what the queue holds, until nothing has
+// arrived for quiet, and returns it.
+func drainQueue(t *testing.T, b *brokertest.Broker, queue string, quiet time.Duration) []*openwire.Message {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sess.NewConsumer(ctx, queue, openwire.ConsumerOptions{Prefetch: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*openwire.Message
+	for {
+		rctx, cancel := context.WithTimeout(ctx, quiet)
+		m, err := c.Receive(rctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		if err := c.Ack(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	_ = c.Close(ctx)
+	return out
+}
+
+// waitDLQ waits until the dead-letter queue has given n messages, and returns them.
+func waitDLQ(t *testing.T, b *brokertest.Broker, dlq string, n int, within time.Duration) []*openwire.Message {
+	t.Helper()
+	var got []*openwire.Message
+	waitFor(t, within, func() error {
+		got = append(got, drainQueue(t, b, dlq, 300*time.Millisecond)...)
+		if len(got) < n {
+			return fmt.Errorf("%d of %d messages on %s", len(got), n, dlq)
+		}
+		return nil
+	})
+	if len(got) != n {
+		t.Fatalf("%d messages on %s, want %d", len(got), dlq, n)
+	}
+	return got
+}
+
+// esm reads a mapping through the API.
+func esm(t *testing.T, svc *servicetest.Service, id string) *lambda.GetEventSourceMappingOutput {
+	t.Helper()
+	out, err := svc.Lambda().GetEventSourceMapping(context.Background(), &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
+	if err != nil {
+		t.Fatalf("GetEventSourceMapping %s: %v", id, err)
+	}
+	return out
+}
+
+// goroutines reads go_goroutines from the service's /metrics.
+func goroutines(t *testing.T, svc *servicetest.Service) int {
+	t.Helper()
+	resp, err := http.Get(svc.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("go_goroutines %q: %v", v, err)
+			}
+			return int(n)
+		}
+	}
+	t.Fatal("/metrics has no go_goroutines")
+	return 0
+}
+
+// faultyZip builds testdata/faulty into a deployment package with its bootstrap.
+func faultyZip(t *testing.T) []byte {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-o", bin, "./testdata/faulty")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building testdata/faulty: %v\n%s", err, out)
+	}
+	exe, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(exe)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// createFaulty creates a function from testdata/faulty through the API; it records
+// what it receives in the returned directory.
+func createFaulty(t *testing.T, svc *servicetest.Service, name string, code []byte, timeout int32, env map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	vars := map[string]string{"RECORD_DIR": dir}
+	for k, v := range env {
+		vars[k] = v
+	}
+	_, err := svc.Lambda().CreateFunction(context.Background(), &lambda.CreateFunctionInput{
+		FunctionName: aws.String(name),
+		Runtime:      types.RuntimeProvidedal2023,
+		Role:         aws.String("arn:aws:iam::123456789012:role/e2e"),
+		Handler:      aws.String("bootstrap"),
+		Code:         &types.FunctionCode{ZipFile: code},
+		Timeout:      aws.Int32(timeout),
+		Environment:  &types.Environment{Variables: vars},
+	})
+	if err != nil {
+		t.Fatalf("CreateFunction %s: %v", name, err)
+	}
+	return dir
+}
+
+// recordedBy reads what a faulty function recorded: deliveries per body, and the
+// process ids that handled them.
+func recordedBy(t *testing.T, dir string) (deliveries map[string]int, pids map[string]bool) {
+	t.Helper()
+	deliveries, pids = make(map[string]int), make(map[string]bool)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			body, pid, ok := strings.Cut(line, " ")
+			if !ok {
+				continue
+			}
+			deliveries[body]++
+			pids[pid] = true
+		}
+	}
+	return deliveries, pids
+}
+
+// freezer is a TCP proxy in front of a broker that can freeze: stop forwarding in
+// both directions while keeping every connection open, as a hung broker or a
+// black-holed network does. New connections are accepted and frozen too.
+type freezer struct {
+	l      net.Listener
+	target string
+
+	mu     sync.Mutex
+	frozen bool
+	thawed chan struct{} // closed when not frozen
+	conns  map[net.Conn]bool
+	wg     sync.WaitGroup
+}
+
+func newFreezer(t *testing.T, target string) *freezer {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezer{l: l, target: target, thawed: make(chan struct{}), conns: make(map[net.Conn]bool)}
+	close(p.thawed)
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.close)
+	return p
+}
+
+// URL is the proxy's tcp:// address.
+func (p *freezer) URL() string { return "tcp://" + p.l.Addr().String() }
+
+// freeze stops all forwarding; connections stay open.
+func (p *freezer) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.frozen {
+		p.frozen, p.thawed = true, make(chan struct{})
+	}
+}
+
+// thaw closes the connections that were frozen (their peers gave up on them long
+// ago) and forwards new ones again.
+func (p *freezer) thaw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+		delete(p.conns, c)
+	}
+	if p.frozen {
+		p.frozen = false
+		close(p.thawed)
+	}
+}
+
+func (p *freezer) close() {
+	p.l.Close()
+	p.thaw()
+	p.wg.Wait()
+}
+
+func (p *freezer) track(c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns == nil {
+		return false
+	}
+	p.conns[c] = true
+	return true
+}
+
+func (p *freezer) accept() {
+	defer p.wg.Done()
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.serve(c)
+		}()
+	}
+}
+
+func (p *freezer) serve(client net.Conn) {
+	p.track(client)
+	p.mu.Lock()
+	thawed := p.thawed
+	p.mu.Unlock()
+	<-thawed // a connection made while frozen is accepted but never answered
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		client.Close()
+		return
+	}
+	p.track(server)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); p.pipe(server, client) }()
+	go func() { defer wg.Done(); p.pipe(client, server) }()
+	wg.Wait()
+	client.Close()
+	server.Close()
+}
+
+// pipe copies src to dst, holding each chunk while the proxy is frozen. A frozen
+// pipe also stops reading, so the sender's kernel buffers fill as they would.
+func (p *freezer) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			frozen, thawed := p.frozen, p.thawed
+			p.mu.Unlock()
+			if frozen {
+				<-thawed // thaw closes this connection: the chunk is dropped with it
+				return
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				return
+			}
+			if tc, ok := dst.(*net.TCPConn); ok {
+				tc.CloseWrite()
+			}
+			return
+		}
+	}
+}

@@ -1,0 +1,381 @@
+package fakebroker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/fakebroker"
+	"github.com/mqtrigger/mqtrigger/openwire"
+)
+
+func TestMain(m *testing.M) { os.Exit(brokertest.Main(m)) }
+
+const frameLimit = 1 << 20 // the client's MaxFrameSize in these tests
+
+func start(t *testing.T, o fakebroker.Options) *fakebroker.Server {
+	t.Helper()
+	s, err := fakebroker.Start(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func config() openwire.Config {
+	return openwire.Config{
+		MaxFrameSize: frameLimit, DialTimeout: 5 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+func waitFor(t *testing.T, total time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(total)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", total, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// consume opens a session and a consumer on queue "q".
+func consume(t *testing.T, conn *openwire.Conn) *openwire.Consumer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sess, err := conn.NewSession(ctx, false)
+	if err != nil {
+		t.Fatalf("NewSession: %v", err)
+	}
+	k, err := sess.NewConsumer(ctx, "q", openwire.ConsumerOptions{Prefetch: 10})
+	if err != nil {
+		t.Fatalf("NewConsumer: %v", err)
+	}
+	return k
+}
+
+// The control case: the fake's encoding is right, so a well-formed dispatch arrives
+// intact; the faults below fail because of the fault alone.
+func TestWellFormedMessageArrives(t *testing.T) {
+	s := start(t, fakebroker.Options{Fault: fakebroker.Message, Stage: fakebroker.AfterConsumer})
+	conn, err := openwire.Dial(t.Context(), s.URL(), config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	k := consume(t, conn)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	m, err := k.Receive(ctx)
+	if err != nil {
+		t.Fatalf("Receive: %v", err)
+	}
+	if m.Text != "hello" || m.Destination.Name != "q" || !m.Persistent {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+// Faults sent in place of the answer to ConnectionInfo make Dial fail with an error
+// that names the broker and matches the right sentinel, without a panic.
+func TestDialFailsOnMalformedFrames(t *testing.T) {
+	for _, tc := range []struct {
+		fault fakebroker.Fault
+		is    error
+		text  string
+	}{
+		{fakebroker.Truncated, io.ErrUnexpectedEOF, "closed the connection"},
+		{fakebroker.Oversized, openwire.ErrFrameTooLarge, "limit 1048576"},
+		{fakebroker.NegativeSize, openwire.ErrMalformed, "frame size -1"},
+		{fakebroker.WrongType, openwire.ErrMalformed, "consumerId has type 121"},
+		{fakebroker.Random, nil, ""},
+	} {
+		t.Run(tc.fault.String(), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: tc.fault, Stage: fakebroker.AtConnect, Seed: 7})
+			conn, err := openwire.Dial(t.Context(), s.URL(), config())
+			if err == nil {
+				conn.Close()
+				t.Fatal("Dial succeeded against a broker that sent garbage")
+			}
+			if !strings.Contains(err.Error(), s.Addr()) {
+				t.Errorf("error does not name the broker %s: %v", s.Addr(), err)
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %v does not match %v", err, tc.is)
+			}
+			if !strings.Contains(err.Error(), tc.text) {
+				t.Errorf("error %q does not say %q", err, tc.text)
+			}
+			if s.FaultsSent() != 1 {
+				t.Errorf("%d faults sent, want 1", s.FaultsSent())
+			}
+			t.Logf("%v: %v", tc.fault, err)
+		})
+	}
+}
+
+// A command type no OpenWire version defines is skipped, as a newer broker's
+// extra commands must be: the connection keeps working.
+func TestUnknownCommandIsSkipped(t *testing.T) {
+	s := start(t, fakebroker.Options{Fault: fakebroker.UnknownCommand, Stage: fakebroker.AtConnect})
+	conn, err := openwire.Dial(t.Context(), s.URL(), config())
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer conn.Close()
+	consume(t, conn)
+	if s.FaultsSent() != 1 || conn.Err() != nil {
+		t.Fatalf("faults %d, conn err %v", s.FaultsSent(), conn.Err())
+	}
+}
+
+// Faults on an established connection without failover end it: Done closes and Err
+// says why.
+func TestEstablishedConnectionFails(t *testing.T) {
+	for _, tc := range []struct {
+		fault fakebroker.Fault
+		is    error
+	}{
+		{fakebroker.Truncated, io.ErrUnexpectedEOF},
+		{fakebroker.Oversized, openwire.ErrFrameTooLarge},
+		{fakebroker.NegativeSize, openwire.ErrMalformed},
+		{fakebroker.WrongType, openwire.ErrMalformed},
+		{fakebroker.Random, nil},
+	} {
+		t.Run(tc.fault.String(), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: tc.fault, Stage: fakebroker.AfterConnect, Seed: 11})
+			conn, err := openwire.Dial(t.Context(), s.URL(), config())
+			if err != nil {
+				// the fault can overtake the answer; then Dial reports it, also fine
+				if tc.is != nil && !errors.Is(err, tc.is) {
+					t.Fatalf("Dial: %v, want %v", err, tc.is)
+				}
+				return
+			}
+			defer conn.Close()
+			select {
+			case <-conn.Done():
+			case <-time.After(10 * time.Second):
+				t.Fatal("connection still up 10 s after the fault")
+			}
+			if err := conn.Err(); err == nil || (tc.is != nil && !errors.Is(err, tc.is)) {
+				t.Fatalf("Err() = %v, want %v", err, tc.is)
+			}
+			if _, err := conn.NewSession(t.Context(), false); !errors.Is(err, openwire.ErrClosed) {
+				t.Fatalf("NewSession on a failed connection: %v, want ErrClosed", err)
+			}
+		})
+	}
+}
+
+// A size prefix far beyond MaxFrameSize is refused before anything is allocated for it.
+func TestOversizedFrameAllocatesNothing(t *testing.T) {
+	s := start(t, fakebroker.Options{Fault: fakebroker.Oversized, Stage: fakebroker.AtConnect})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := openwire.Dial(t.Context(), s.URL(), config())
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, openwire.ErrFrameTooLarge) {
+		t.Fatalf("Dial: %v, want ErrFrameTooLarge", err)
+	}
+	// the frame claims 1 GiB; the client may allocate its buffers, never the frame
+	if d := after.TotalAlloc - before.TotalAlloc; d > frameLimit {
+		t.Fatalf("Dial allocated %d bytes for a refused 1 GiB frame (limit %d)", d, frameLimit)
+	}
+}
+
+// The broker's own MaxFrameSize lowers the client's: a frame between the two is refused.
+func TestNegotiatedFrameLimit(t *testing.T) {
+	s := start(t, fakebroker.Options{Fault: fakebroker.Message, Stage: fakebroker.AfterConsumer, MaxFrameSize: 100})
+	conn, err := openwire.Dial(t.Context(), s.URL(), config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	consume(t, conn)
+	select {
+	case <-conn.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a dispatch larger than the broker's advertised MaxFrameSize of 100 was accepted")
+	}
+	if err := conn.Err(); !errors.Is(err, openwire.ErrFrameTooLarge) || !strings.Contains(err.Error(), "limit 100") {
+		t.Fatalf("Err() = %v, want ErrFrameTooLarge with limit 100", err)
+	}
+}
+
+// A message whose body cannot be decoded is not handed to the application and does
+// not end the connection: the client dead-letters it with the cause.
+func TestUndecodableBodyIsPoisoned(t *testing.T) {
+	for _, fault := range []fakebroker.Fault{fakebroker.GarbageBody, fakebroker.GarbageCompressed} {
+		t.Run(fault.String(), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: fault, Stage: fakebroker.AfterConsumer})
+			conn, err := openwire.Dial(t.Context(), s.URL(), config())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			k := consume(t, conn)
+			waitFor(t, 5*time.Second, func() error {
+				if len(s.PoisonCauses()) == 0 {
+					return errors.New("no poison ack for the undecodable message")
+				}
+				return nil
+			})
+			if c := s.PoisonCauses()[0]; !strings.Contains(c, "cannot decode message") {
+				t.Fatalf("poison cause %q does not say the body was undecodable", c)
+			}
+			if m := k.TryReceive(); m != nil {
+				t.Fatalf("undecodable message handed out: %+v", m)
+			}
+			if conn.Err() != nil {
+				t.Fatalf("connection ended: %v", conn.Err())
+			}
+		})
+	}
+}
+
+// With failover, a malformed frame drops the link and the client reconnects; its
+// session and consumer are restored on the new link.
+func TestFailoverReconnectsAfterMalformedFrame(t *testing.T) {
+	for _, fault := range []fakebroker.Fault{fakebroker.Truncated, fakebroker.NegativeSize, fakebroker.WrongType, fakebroker.Random} {
+		t.Run(fault.String(), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: fault, Stage: fakebroker.AfterConsumer, Times: 1, Seed: 3})
+			var mu sync.Mutex
+			var causes []error
+			cfg := config()
+			cfg.OnReconnect = func(err error) { mu.Lock(); causes = append(causes, err); mu.Unlock() }
+			conn, err := openwire.Dial(t.Context(), "failover:("+s.URL()+")?initialReconnectDelay=10", cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			consume(t, conn)
+			waitFor(t, 10*time.Second, func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(causes) == 0 {
+					return fmt.Errorf("no reconnect (accepted %d, faults %d, err %v)", s.Accepted(), s.FaultsSent(), conn.Err())
+				}
+				return nil
+			})
+			if s.Accepted() != 2 {
+				t.Fatalf("%d connections, want 2", s.Accepted())
+			}
+			mu.Lock()
+			cause := causes[0]
+			mu.Unlock()
+			if !errors.Is(cause, openwire.ErrMalformed) && !errors.Is(cause, io.ErrUnexpectedEOF) && !errors.Is(cause, openwire.ErrFrameTooLarge) {
+				t.Errorf("reconnect cause %v is not a framing error", cause)
+			}
+			// the restored connection works
+			consume(t, conn)
+			if conn.Err() != nil {
+				t.Fatal(conn.Err())
+			}
+		})
+	}
+}
+
+// A frame over the limit is not retried under failover: the broker would only send it
+// again, so the connection fails for good with ErrFrameTooLarge.
+func TestFailoverGivesUpOnOversizedFrame(t *testing.T) {
+	s := start(t, fakebroker.Options{Fault: fakebroker.Oversized, Stage: fakebroker.AfterConnect})
+	conn, err := openwire.Dial(t.Context(), "failover:("+s.URL()+")?initialReconnectDelay=10", config())
+	if err != nil {
+		if !errors.Is(err, openwire.ErrFrameTooLarge) {
+			t.Fatal(err)
+		}
+		return
+	}
+	defer conn.Close()
+	select {
+	case <-conn.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("still connected")
+	}
+	if !errors.Is(conn.Err(), openwire.ErrFrameTooLarge) {
+		t.Fatalf("Err() = %v", conn.Err())
+	}
+}
+
+// failover:(fake,real) with the fake first: a fake that breaks every connection once
+// it is established must not keep the client from the healthy broker.
+func TestFailoverMovesOnToRealBroker(t *testing.T) {
+	b := brokertest.Shared(t)
+	for _, tc := range []struct {
+		fault fakebroker.Fault
+		stage fakebroker.Stage
+	}{
+		{fakebroker.Truncated, fakebroker.AtConnect},
+		{fakebroker.Random, fakebroker.AtConnect},
+		{fakebroker.Truncated, fakebroker.AfterConsumer},
+		{fakebroker.WrongType, fakebroker.AfterConsumer},
+	} {
+		t.Run(fmt.Sprintf("%v/%d", tc.fault, tc.stage), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: tc.fault, Stage: tc.stage, Seed: 5})
+			cfg := config()
+			cfg.User, cfg.Password = b.User, b.Password
+			url := fmt.Sprintf("failover:(%s,%s)?randomize=false&initialReconnectDelay=10&maxReconnectDelay=100", s.URL(), b.URL)
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			conn, err := openwire.Dial(ctx, url, cfg)
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			defer conn.Close()
+			queue := fmt.Sprintf("fakebroker.failover.%d", time.Now().UnixNano())
+			sess, err := conn.NewSession(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := sess.NewConsumer(ctx, queue, openwire.ConsumerOptions{Prefetch: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := sess.NewProducer(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// sends may fail while the link moves; once on the real broker they go through
+			var m *openwire.Message
+			waitFor(t, 20*time.Second, func() error {
+				sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
+				defer scancel()
+				if err := p.Send(sctx, openwire.Queue(queue), &openwire.Message{Kind: openwire.KindText, Text: "via failover"}); err != nil {
+					return fmt.Errorf("send: %w (fake accepted %d connections)", err, s.Accepted())
+				}
+				var err error
+				if m, err = k.Receive(sctx); err != nil {
+					return fmt.Errorf("receive: %w (fake accepted %d connections)", err, s.Accepted())
+				}
+				return nil
+			})
+			if m.Text != "via failover" {
+				t.Fatalf("got %q", m.Text)
+			}
+			if err := k.Ack(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			if s.Accepted() == 0 {
+				t.Fatal("the fake was never tried: the test proves nothing")
+			}
+			t.Logf("fake accepted %d connections before the client settled on the real broker", s.Accepted())
+		})
+	}
+}
