@@ -482,3 +482,23 @@ func (p *freezer) pipe(dst, src net.Conn) {
 		}
 	}
 }
+
+// serviceOn starts mqtrigger with one broker (its endpoints, in order) and one HTTP
+// function named "counter", and stores a BASIC_AUTH secret for user and password.
+func serviceOn(t *testing.T, endpoints []string, fnURL, user, password string) (*servicetest.Service, string) {
+	t.Helper()
+	svc := servicetest.Start(t, servicetest.Options{
+		Brokers:   []servicetest.Broker{{Name: "e2e", ARN: brokerARN, Endpoints: endpoints}},
+		Functions: []servicetest.Function{{Name: "counter", URL: fnURL}},
+	})
+	secret, err := svc.CreateBasicAuthSecret(context.Background(), "broker", user, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, secret
+}
+
+// queueFor names a fresh queue for the test.
+func queueFor(t *testing.T) string {
+	return fmt.Sprintf("e2e.%s.%d", strings.ReplaceAll(t.Name(), "/", "."), time.Now().UnixNano())
+}
