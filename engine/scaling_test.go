@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -61,4 +63,46 @@ func TestScalesUpAndDown(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// With MaximumConcurrency 1 the queue's order holds, even when a message fails and
+// is redelivered: it comes back before the messages behind it.
+func TestOrderKeptWithConcurrencyOne(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	failed := false
+	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		body := decode(msgs[0].Data)
+		if body == "o-00003" && !failed {
+			failed = true
+			return 500, `{"errorType":"Retry","errorMessage":"once"}`
+		}
+		order = append(order, body)
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	send(t, h.broker, q, numbered("o", 0, 10)...)
+	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 1,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
+	waitDelivered(t, rec, 10, 30*time.Second)
+	waitFor(t, 10*time.Second, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(order) < 10 {
+			return fmt.Errorf("%d of 10 processed", len(order))
+		}
+		return nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	want := make([]string, 10)
+	for i := range want {
+		want[i] = fmt.Sprintf("o-%05d", i)
+	}
+	if !slices.Equal(order, want) {
+		t.Fatalf("processed in order %v, want %v", order, want)
+	}
 }

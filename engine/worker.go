@@ -43,6 +43,8 @@ func (w *worker) run(ctx context.Context) error {
 	w.cons, err = sess.NewConsumer(ctx, r.cfg.Queue(), openwire.ConsumerOptions{
 		Prefetch:   prefetchFor(r.cfg.BatchSize),
 		Redelivery: w.policy,
+		// With one consumer, failed messages come back before newer ones: queue order.
+		OrderedRedelivery: r.cfg.MaximumConcurrency() == 1,
 	})
 	if err != nil {
 		return fmt.Errorf("subscribing to queue %q: %w", r.cfg.Queue(), err)

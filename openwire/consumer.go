@@ -14,6 +14,11 @@ type ConsumerOptions struct {
 	Prefetch   int    // messages the broker may push ahead of Receive (default 1000)
 	Selector   string // JMS message selector
 	Redelivery RedeliveryPolicy
+	// OrderedRedelivery holds back newer messages while handed-back ones wait for
+	// their redelivery delay, so a single consumer sees the queue in order even
+	// across failures (Java's default, nonBlockingRedelivery=false). Without it,
+	// newer messages keep flowing during the delay.
+	OrderedRedelivery bool
 }
 
 // Message states inside a consumer.
@@ -34,6 +39,7 @@ type Consumer struct {
 	prefetch int
 	selector string
 	policy   RedeliveryPolicy
+	ordered  bool
 
 	mu                sync.Mutex
 	queue             []*Message // prefetched, in dispatch order, from qhead on
@@ -75,7 +81,7 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 	}
 	k := &Consumer{
 		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, prefetch: opts.Prefetch, selector: opts.Selector,
-		policy: opts.Redelivery.orDefault(), outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
+		policy: opts.Redelivery.orDefault(), ordered: opts.OrderedRedelivery, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
 		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
 	}
 	s.mu.Lock()
@@ -167,6 +173,8 @@ func (k *Consumer) next() *Message {
 		m = k.ready[0]
 		k.ready[0] = nil
 		k.ready = k.ready[1:]
+	} else if k.ordered && len(k.timers) > 0 {
+		return nil // handed-back messages come first: wait for their delay
 	} else if k.qhead < len(k.queue) {
 		m = k.queue[k.qhead]
 		k.queue[k.qhead] = nil

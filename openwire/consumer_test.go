@@ -267,3 +267,43 @@ func TestConsumerQueueOrder(t *testing.T) {
 		t.Fatalf("queue not empty: %v %d", m, len(k.queue))
 	}
 }
+
+// With OrderedRedelivery, a handed-back message holds back newer ones until its
+// delay has passed, and then comes first; without it, newer ones flow meanwhile.
+func TestOrderedRedeliveryHoldsNewer(t *testing.T) {
+	for _, ordered := range []bool{true, false} {
+		t.Run(fmt.Sprint("ordered=", ordered), func(t *testing.T) {
+			c := &Conn{done: make(chan struct{})}
+			p := fastPolicy(6)
+			p.InitialRedeliveryDelay = 200 * time.Millisecond
+			k := &Consumer{c: c, s: &Session{}, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
+				notify: make(chan struct{}, 1), policy: p, prefetch: 1 << 30, ordered: ordered}
+			l := &link{}
+			for i := 0; i < 3; i++ {
+				k.arrive(l, &Message{Text: fmt.Sprint(i)}, nil)
+			}
+			k.mu.Lock()
+			first := k.next()
+			k.handBack(l, 0, []*Message{first}, "retry")
+			second := k.next()
+			k.mu.Unlock()
+			if ordered {
+				if second != nil {
+					t.Fatalf("got %q while message 0 waits for redelivery", second.Text)
+				}
+				deadline := time.Now().Add(5 * time.Second)
+				for second == nil && time.Now().Before(deadline) {
+					time.Sleep(10 * time.Millisecond) // the redelivery timer is what we wait for
+					k.mu.Lock()
+					second = k.next()
+					k.mu.Unlock()
+				}
+				if second == nil || second.Text != "0" || second.RedeliveryCounter != 1 {
+					t.Fatalf("after the delay got %+v, want message 0 redelivered", second)
+				}
+			} else if second == nil || second.Text != "1" {
+				t.Fatalf("got %+v, want message 1 during the delay", second)
+			}
+		})
+	}
+}

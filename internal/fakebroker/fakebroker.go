@@ -26,7 +26,8 @@ const (
 	// then closes the connection.
 	Truncated
 	// Oversized sends a size prefix of 1 GiB, far beyond any sane MaxFrameSize,
-	// then nothing more; the connection stays open until the client closes it.
+	// and the first bytes of the frame; the connection stays open until the client
+	// closes it.
 	Oversized
 	// NegativeSize sends a size prefix of -1.
 	NegativeSize
@@ -79,6 +80,8 @@ type Options struct {
 	MaxFrameSize int64
 	// Seed makes Random's bytes reproducible.
 	Seed uint64
+	// Delay is how long the server waits at the Stage before sending the fault.
+	Delay time.Duration
 }
 
 // Server is a fake OpenWire broker listening on 127.0.0.1.
@@ -268,6 +271,9 @@ var errClosedAfterFault = errors.New("fakebroker: closed after the fault")
 
 // fault sends the configured fault; it returns an error when the connection must end.
 func (c *conn) fault() error {
+	if d := c.s.opts.Delay; d > 0 {
+		time.Sleep(d) // the connection's own goroutine: nothing else to do meanwhile
+	}
 	c.s.mu.Lock()
 	c.s.faults++
 	c.s.mu.Unlock()
@@ -289,7 +295,9 @@ func (c *conn) fault() error {
 		}
 		return errClosedAfterFault
 	case Oversized:
-		if err := c.write(binary.BigEndian.AppendUint32(nil, 1<<30)); err != nil {
+		b := binary.BigEndian.AppendUint32(nil, 1<<30)
+		b = append(b, typeResponse, 0, 0, 0, 9, 0, 0, 0, 0, 1)
+		if err := c.write(b); err != nil {
 			return err
 		}
 		// hold the connection open until the client gives up on it

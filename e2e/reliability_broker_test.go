@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+)
+
+// slowCounter is a counter whose every batch takes 20–40 ms, so a stream of a few
+// thousand messages lasts long enough for a fault to land in its middle.
+func slowCounter(t *testing.T) (*counter, string) {
+	return newCounter(t, func() time.Duration { return time.Duration(20+rand.IntN(21)) * time.Millisecond })
+}
+
+// waitEnabled checks that a mapping is (still, or again) Enabled.
+func waitEnabled(t *testing.T, svcESM func() (state, reason, result string)) {
+	t.Helper()
+	waitFor(t, 30*time.Second, func() error {
+		if s, r, res := svcESM(); s != "Enabled" {
+			return fmt.Errorf("mapping %s (%s, %s), want Enabled", s, r, res)
+		}
+		return nil
+	})
+}
+
+// A broker restart in the middle of a stream: the mapping reconnects by itself,
+// stays Enabled, and every message sent before, during and after is processed.
+func TestReliabilityBrokerRestart(t *testing.T) {
+	t.Parallel()
+	n, restarts := size(3000, 20000), size(1, 3)
+	b := brokertest.Start(t, brokertest.Options{})
+	fn, url := slowCounter(t)
+	svc, secret := serviceOn(t, []string{b.URL}, url, b.User, b.Password)
+	queue := queueFor(t)
+	produce(t, b, queue, 0, n)
+	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
+	state := func() (string, string, string) {
+		o := esm(t, svc, id)
+		return aws.ToString(o.State), aws.ToString(o.StateTransitionReason), aws.ToString(o.LastProcessingResult)
+	}
+
+	sent := n
+	for i := range restarts {
+		point := n * (i + 1) / (restarts + 1)
+		waitFor(t, 2*time.Minute, func() error {
+			if d := fn.distinct(); d < point {
+				return fmt.Errorf("%d of %d processed before restart %d", d, point, i+1)
+			}
+			return nil
+		})
+		if d := fn.distinct(); d >= sent {
+			t.Fatalf("the stream was over (%d of %d) before restart %d: not a mid-stream restart", d, sent, i+1)
+		}
+		if err := b.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		// More messages after the restart, on the restarted broker.
+		produce(t, b, queue, sent, sent+n/10)
+		sent += n / 10
+	}
+	waitProcessed(t, fn, 0, sent, 3*time.Minute)
+	waitEnabled(t, state)
+	distinct, total := fn.counts()
+	figures(t, sent, distinct, total-distinct, 0, 0)
+}
+
+// A failover pair: the mapping's broker has two endpoints (primary first). The
+// primary is killed mid-stream; new messages sent to the backup are processed while
+// the primary is down; the messages stored on the primary's disk come back when it
+// restarts and the backup goes away. Nothing is lost.
+func TestReliabilityFailover(t *testing.T) {
+	t.Parallel()
+	n, m := size(3000, 20000), size(1000, 10000)
+	primary := brokertest.Start(t, brokertest.Options{})
+	backup := brokertest.Start(t, brokertest.Options{})
+	fn, url := slowCounter(t)
+	svc, secret := serviceOn(t, []string{primary.URL, backup.URL}, url, primary.User, primary.Password)
+	rss := watchRSS(t, svc)
+	queue := queueFor(t)
+	produce(t, primary, queue, 0, n)
+	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
+	state := func() (string, string, string) {
+		o := esm(t, svc, id)
+		return aws.ToString(o.State), aws.ToString(o.StateTransitionReason), aws.ToString(o.LastProcessingResult)
+	}
+
+	waitFor(t, 2*time.Minute, func() error {
+		if d := fn.distinct(); d < n/4 {
+			return fmt.Errorf("%d of %d processed before killing the primary", d, n/4)
+		}
+		return nil
+	})
+	if err := primary.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	stranded, _ := fn.missing(0, n)
+	if stranded == 0 {
+		t.Fatal("every message was processed before the primary died: not a mid-stream failover")
+	}
+
+	// While the primary is down, the mapping runs on the backup.
+	produce(t, backup, queue, n, n+m)
+	waitProcessed(t, fn, n, n+m, 2*time.Minute)
+	waitEnabled(t, state)
+	if left, _ := fn.missing(0, n); left == 0 {
+		t.Fatal("messages stored only on the dead primary were processed: they cannot have been")
+	}
+
+	// The primary comes back; the backup goes away; what the primary stored is processed.
+	if err := primary.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if err := backup.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	waitProcessed(t, fn, 0, n+m, 3*time.Minute)
+	waitEnabled(t, state)
+	distinct, total := fn.counts()
+	t.Logf("%d messages were stranded on the primary's disk when it was killed", stranded)
+	figures(t, n+m, distinct, total-distinct, 0, rss.Peak())
+}
+
+// A broker that accepts the connection and then stops answering (a TCP proxy that
+// stops forwarding without closing): the inactivity monitor drops the connection
+// within its 30 s (checked: at most 45 s), the mapping reports a connection
+// problem, and once the path works again the mapping recovers and nothing is lost.
+func TestReliabilityFrozenBroker(t *testing.T) {
+	t.Parallel()
+	n := size(2000, 10000)
+	b := brokertest.Shared(t)
+	proxy := newFreezer(t, b.Host)
+	fn, url := slowCounter(t)
+	svc, secret := serviceOn(t, []string{proxy.URL()}, url, b.User, b.Password)
+	queue := queueFor(t)
+	produce(t, b, queue, 0, n)
+	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
+
+	waitFor(t, 2*time.Minute, func() error {
+		if d := fn.distinct(); d < n/4 {
+			return fmt.Errorf("%d of %d processed before freezing", d, n/4)
+		}
+		return nil
+	})
+	proxy.freeze()
+	frozenAt := time.Now()
+	// Processing stops: the function hears nothing more after what was in flight.
+	time.Sleep(2 * time.Second)
+	_, before := fn.counts()
+
+	var detected time.Duration
+	waitFor(t, 45*time.Second, func() error {
+		res := aws.ToString(esm(t, svc, id).LastProcessingResult)
+		if !strings.Contains(res, "Connection error") {
+			return fmt.Errorf("finding: a broker that stopped answering %v ago is not noticed (LastProcessingResult %q); the inactivity monitor should drop it within ~30 s",
+				time.Since(frozenAt).Round(time.Second), res)
+		}
+		detected = time.Since(frozenAt)
+		return nil
+	})
+	if _, after := fn.counts(); after != before {
+		t.Fatalf("the function got %d deliveries through a frozen broker connection", after-before)
+	}
+	t.Logf("the frozen broker was noticed after %v", detected.Round(100*time.Millisecond))
+
+	proxy.thaw()
+	waitProcessed(t, fn, 0, n, 2*time.Minute)
+	if o := esm(t, svc, id); aws.ToString(o.State) != "Enabled" {
+		t.Fatalf("mapping %s after recovering", aws.ToString(o.State))
+	}
+	distinct, total := fn.counts()
+	figures(t, n, distinct, total-distinct, 0, 0)
+}
+
+// The broker's password for the mapping's user changes under a running mapping: the
+// mapping reports EVENT_SOURCE_AUTHN_ERROR and takes nothing; PutSecretValue with
+// the new password heals it, and every message is processed.
+func TestReliabilityCredentialsChanged(t *testing.T) {
+	t.Parallel()
+	n := 500
+	b := brokertest.Start(t, brokertest.Options{ExtraUsers: []string{"app:secret1"}})
+	fn, url := newCounter(t, nil)
+	svc, secret := serviceOn(t, []string{b.URL}, url, "app", "secret1")
+	queue := queueFor(t)
+	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
+	produce(t, b, queue, 0, n)
+	waitProcessed(t, fn, 0, n, time.Minute)
+
+	if err := b.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	b.SetExtraUsers([]string{"app:secret2"})
+	if err := b.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	produce(t, b, queue, n, 2*n) // as the admin user, whose password did not change
+
+	waitFor(t, time.Minute, func() error {
+		o := esm(t, svc, id)
+		if r := aws.ToString(o.StateTransitionReason); r != "EVENT_SOURCE_AUTHN_ERROR" {
+			return fmt.Errorf("StateTransitionReason %q (%s), want EVENT_SOURCE_AUTHN_ERROR", r, aws.ToString(o.LastProcessingResult))
+		}
+		return nil
+	})
+	if left, _ := fn.missing(n, 2*n); left != n {
+		t.Fatalf("%d messages were processed with refused credentials", n-left)
+	}
+	t.Logf("refused: %s", aws.ToString(esm(t, svc, id).LastProcessingResult))
+
+	_, err := svc.SecretsManager().PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(secret), SecretString: aws.String(`{"username":"app","password":"secret2"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	healed := time.Now()
+	waitProcessed(t, fn, n, 2*n, 90*time.Second)
+	t.Logf("healed %v after PutSecretValue", time.Since(healed).Round(100*time.Millisecond))
+	waitFor(t, 30*time.Second, func() error {
+		o := esm(t, svc, id)
+		if s, r := aws.ToString(o.State), aws.ToString(o.StateTransitionReason); s != "Enabled" || r == "EVENT_SOURCE_AUTHN_ERROR" {
+			return fmt.Errorf("mapping %s, %s after the secret was fixed", s, r)
+		}
+		return nil
+	})
+	distinct, total := fn.counts()
+	figures(t, 2*n, distinct, total-distinct, 0, 0)
+}
