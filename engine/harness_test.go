@@ -23,6 +23,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/engine"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
@@ -372,3 +373,20 @@ func decode(data string) string {
 }
 
 func storeFilter() store.MappingFilter { return store.MappingFilter{} }
+
+// waitQueueEmpty polls the queue's depth, as a JMS QueueBrowser sees it, until the
+// engine has taken and acknowledged everything.
+func waitQueueEmpty(t *testing.T, b *brokertest.Broker, queue string, total time.Duration) {
+	t.Helper()
+	tool := jms.New(t)
+	waitFor(t, total, func() error {
+		n, err := tool.QueueSize(context.Background(), b.URL, b.User, b.Password, queue)
+		if err != nil {
+			return err
+		}
+		if n != 0 {
+			return fmt.Errorf("%d messages still on %s", n, queue)
+		}
+		return nil
+	})
+}

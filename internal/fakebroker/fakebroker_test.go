@@ -334,14 +334,16 @@ func TestFailoverMovesOnToRealBroker(t *testing.T) {
 	for _, tc := range []struct {
 		fault fakebroker.Fault
 		stage fakebroker.Stage
+		delay time.Duration
 	}{
-		{fakebroker.Truncated, fakebroker.AtConnect},
-		{fakebroker.Random, fakebroker.AtConnect},
-		{fakebroker.Truncated, fakebroker.AfterConsumer},
-		{fakebroker.WrongType, fakebroker.AfterConsumer},
+		{fakebroker.Truncated, fakebroker.AtConnect, 0},
+		{fakebroker.Random, fakebroker.AtConnect, 0},
+		{fakebroker.Truncated, fakebroker.AfterConsumer, 0},
+		{fakebroker.WrongType, fakebroker.AfterConsumer, 0},
+		{fakebroker.Truncated, fakebroker.AfterConsumer, 200 * time.Millisecond},
 	} {
-		t.Run(fmt.Sprintf("%v/%d", tc.fault, tc.stage), func(t *testing.T) {
-			s := start(t, fakebroker.Options{Fault: tc.fault, Stage: tc.stage, Seed: 5})
+		t.Run(fmt.Sprintf("%v/stage%d/delay%v", tc.fault, tc.stage, tc.delay), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: tc.fault, Stage: tc.stage, Seed: 5, Delay: tc.delay})
 			cfg := config()
 			cfg.User, cfg.Password = b.User, b.Password
 			url := fmt.Sprintf("failover:(%s,%s)?randomize=false&initialReconnectDelay=10&maxReconnectDelay=100", s.URL(), b.URL)
