@@ -43,9 +43,9 @@ func classify(r *http.Request) operation {
 		if name, ok := strings.CutPrefix(t, smTarget); ok && smOperations[name] {
 			return operation{name: name, service: serviceSecretsManager}
 		}
-		if t != "" {
-			return operation{name: "Unknown", service: serviceSecretsManager}
-		}
+		// Lambda has no POST /: this is a JSON 1.1 request with a missing or
+		// unknown target, answered in Secrets Manager's shape.
+		return operation{name: "Unknown", service: serviceSecretsManager}
 	case p == esmPath || p == esmPath+"/":
 		switch r.Method {
 		case http.MethodPost:

@@ -133,6 +133,7 @@ func TestReliabilitySlowFunctionConcurrency50(t *testing.T) {
 	t.Parallel()
 	n := size(2000, 20000)
 	b, svc, secret := faultService(t)
+	rss := watchRSS(t, svc)
 	dir := createFaulty(t, svc, "slow", faultyZip(t), 30, nil)
 	queue := queueFor(t)
 	bodies := make([]string, n)
@@ -160,7 +161,7 @@ func TestReliabilitySlowFunctionConcurrency50(t *testing.T) {
 	if len(pids) <= 5 || len(pids) > 50 {
 		t.Errorf("%d function environments ran; with MaximumConcurrency 50 and a full queue want 6..50", len(pids))
 	}
-	figures(t, n, len(got), total-len(got), 0, 0)
+	figures(t, n, len(got), total-len(got), 0, rss.Peak())
 }
 
 // garbageFunction is an HTTP function that answers every event with status and

@@ -17,19 +17,25 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -250,10 +256,12 @@ func esm(t *testing.T, svc *servicetest.Service, id string) *lambda.GetEventSour
 	return out
 }
 
+var noKeepAlive = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
 // goroutines reads go_goroutines from the service's /metrics.
 func goroutines(t *testing.T, svc *servicetest.Service) int {
 	t.Helper()
-	resp, err := http.Get(svc.URL + "/metrics")
+	resp, err := noKeepAlive.Get(svc.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,4 +509,118 @@ func serviceOn(t *testing.T, endpoints []string, fnURL, user, password string) (
 // queueFor names a fresh queue for the test.
 func queueFor(t *testing.T) string {
 	return fmt.Sprintf("e2e.%s.%d", strings.ReplaceAll(t.Name(), "/", "."), time.Now().UnixNano())
+}
+
+// goroutineDump ends the service with SIGQUIT, which makes the Go runtime print
+// every goroutine's stack to the service's log, and returns a summary: how many
+// goroutines wait in each function, most first.
+func goroutineDump(t *testing.T, svc *servicetest.Service) string {
+	t.Helper()
+	before := len(svc.Log())
+	pid := svc.Pid()
+	syscall.Kill(pid, syscall.SIGQUIT)
+	waitFor(t, 20*time.Second, func() error {
+		if syscall.Kill(pid, 0) == nil {
+			return fmt.Errorf("mqtrigger (pid %d) still writing its goroutine dump", pid)
+		}
+		return nil
+	})
+	dump := svc.Log()[before:]
+	counts := make(map[string]int)
+	for _, g := range strings.Split(dump, "\n\n") {
+		lines := strings.Split(strings.TrimSpace(g), "\n")
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], "goroutine ") {
+			continue
+		}
+		// The first frame of mqtrigger or net/http says what it waits in; arguments
+		// are dropped so that goroutines in the same place count together.
+		where := ""
+		for i := 1; i < len(lines); i += 2 {
+			if strings.Contains(lines[i], "mqtrigger/") || strings.HasPrefix(lines[i], "net/http.") || strings.HasPrefix(lines[i], "created by") {
+				where = lines[i]
+				break
+			}
+		}
+		if where == "" {
+			where = lines[1]
+		}
+		if i := strings.LastIndex(where, "("); i > 0 && !strings.HasPrefix(where, "created by") {
+			where = where[:i]
+		}
+		counts[where]++
+	}
+	type row struct {
+		where string
+		n     int
+	}
+	var rows []row
+	for w, n := range counts {
+		rows = append(rows, row{w, n})
+	}
+	slices.SortFunc(rows, func(a, b row) int { return b.n - a.n })
+	var out strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&out, "%4d %s\n", r.n, r.where)
+	}
+	return out.String()
+}
+
+// quietLambda is a Lambda client that keeps no idle connection open to the service,
+// so the service's goroutine count is not inflated by the test's own API calls
+// (each keep-alive connection holds a server goroutine until the client drops it).
+func quietLambda(svc *servicetest.Service) *lambda.Client {
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	return lambda.NewFromConfig(svc.AWSConfig(), func(o *lambda.Options) {
+		o.BaseEndpoint = aws.String(svc.URL)
+		o.HTTPClient = hc
+	})
+}
+
+// createMappingWith is createMapping through the given client.
+func createMappingWith(t *testing.T, client *lambda.Client, in *lambda.CreateEventSourceMappingInput) string {
+	t.Helper()
+	ctx := context.Background()
+	out, err := client.CreateEventSourceMapping(ctx, in)
+	if err != nil {
+		t.Fatalf("CreateEventSourceMapping: %v", err)
+	}
+	id := aws.ToString(out.UUID)
+	waitFor(t, 30*time.Second, func() error {
+		got, err := client.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
+		if err != nil {
+			return err
+		}
+		if s := aws.ToString(got.State); s != "Enabled" {
+			return fmt.Errorf("state %s", s)
+		}
+		return nil
+	})
+	return id
+}
+
+// newCounterServer is newCounter that also returns the function's server, so a test
+// can close the service's keep-alive connections to it.
+func newCounterServer(t *testing.T, delay func() time.Duration) (*counter, *httptest.Server) {
+	c := &counter{seen: make(map[string]int), delay: delay}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var ev events.ActiveMQEvent
+		if err := json.Unmarshal(body, &ev); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		if c.delay != nil {
+			time.Sleep(c.delay())
+		}
+		c.mu.Lock()
+		for _, m := range ev.Messages {
+			b, _ := base64.StdEncoding.DecodeString(m.Data)
+			c.seen[string(b)]++
+			c.total++
+		}
+		c.mu.Unlock()
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	return c, srv
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -338,11 +337,16 @@ func (b *bench) idleRows(ctx context.Context, counts []int, conc int) []row {
 			err = ctl.WaitEnabled(ctx, uuids, 5*time.Minute)
 		}
 		if err == nil {
-			b.progress("waiting for %d consumers", n*perMapping)
+			// An idle mapping keeps one consumer; more start only when messages wait.
+			b.progress("waiting for a consumer on each of %d mappings", n)
+			var consumers float64
 			var confirmed bool
-			confirmed, err = waitConsumers(ctx, svc, n*perMapping)
-			if err == nil && !confirmed {
+			consumers, confirmed, err = waitConsumers(ctx, svc, n)
+			switch {
+			case err == nil && !confirmed:
 				r.Note = "consumers not confirmed (no mqtrigger_consumers metric)"
+			case err == nil:
+				r.Note = fmt.Sprintf("%.0f consumers", consumers)
 			}
 		}
 		if err != nil {
@@ -361,10 +365,9 @@ func (b *bench) idleRows(ctx context.Context, counts []int, conc int) []row {
 	return rows
 }
 
-// waitConsumers waits until mqtrigger_consumers sums to want; confirmed is false
-// when the service has no such series.
-func waitConsumers(ctx context.Context, svc *service, want int) (confirmed bool, err error) {
-	var last float64
+// waitConsumers waits until mqtrigger_consumers sums to at least want and returns
+// the sum; confirmed is false when the service has no such series.
+func waitConsumers(ctx context.Context, svc *service, want int) (consumers float64, confirmed bool, err error) {
 	err = pollEvery(ctx, 5*time.Minute, 250*time.Millisecond, func() (bool, error) {
 		v, found, err := svc.Metric(ctx, "mqtrigger_consumers")
 		if err != nil {
@@ -373,14 +376,14 @@ func waitConsumers(ctx context.Context, svc *service, want int) (confirmed bool,
 		if !found {
 			return true, nil
 		}
-		last = v
+		consumers = v
 		confirmed = v >= float64(want)
 		return confirmed, nil
 	})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		err = fmt.Errorf("%.0f of %d consumers up: %w", last, want, err)
+	if err != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%.0f consumers up for %d mappings: %w", consumers, want, err)
 	}
-	return confirmed, err
+	return consumers, confirmed, err
 }
 
 // settledRSS waits for the service to go quiet and returns its VmRSS.
