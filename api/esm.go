@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -210,6 +211,11 @@ const maxListPage = 100
 func (a *API) listMappings(w http.ResponseWriter, r *http.Request) *awserr.Error {
 	q := r.URL.Query()
 	f := store.MappingFilter{EventSourceArn: q.Get("EventSourceArn"), Marker: q.Get("Marker")}
+	if !storableID(f.EventSourceArn) {
+		// no mapping's source can be such a string
+		writeJSON(w, http.StatusOK, "application/json", listResponse{EventSourceMappings: []response{}})
+		return nil
+	}
 	if fn := q.Get("FunctionName"); fn != "" {
 		name, e := a.functionName(fn)
 		if e != nil && e.Code == "InvalidParameterValueException" {
@@ -378,8 +384,18 @@ func (a *API) checkDuplicate(ctx context.Context, c *mapping.Config, self string
 	return nil
 }
 
+// storableID reports whether an identifier from a request can name anything stored:
+// PostgreSQL refuses NUL and invalid UTF-8 in text with an error, which must be a
+// not-found rather than a server fault.
+func storableID(id string) bool {
+	return utf8.ValidString(id) && !strings.ContainsRune(id, 0)
+}
+
 // load reads a mapping and its configuration.
 func (a *API) load(ctx context.Context, id string) (*store.Mapping, *mapping.Config, *awserr.Error) {
+	if !storableID(id) {
+		return nil, nil, awserr.NotFound(notFoundText)
+	}
 	m, err := a.opts.Store.GetMapping(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, awserr.NotFound(notFoundText)

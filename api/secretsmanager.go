@@ -89,6 +89,19 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 		return awserr.New(http.StatusServiceUnavailable, "ServiceUnavailable", "Secrets Manager is not enabled on this server")
 	}
 	ctx := r.Context()
+	// PostgreSQL cannot hold NUL or invalid UTF-8 in text: such an identifier names
+	// nothing, and such a name, token or description is invalid, not a server fault.
+	var ids struct{ SecretId, VersionId, VersionStage, Name, ClientRequestToken, Description string }
+	if json.Unmarshal(body, &ids) == nil {
+		if !(storableID(ids.SecretId) && storableID(ids.VersionId) && storableID(ids.VersionStage)) {
+			return smError(secrets.CodeResourceNotFound, "Secrets Manager can't find the specified secret.")
+		}
+		for _, f := range []struct{ name, v string }{{"name", ids.Name}, {"clientRequestToken", ids.ClientRequestToken}, {"description", ids.Description}} {
+			if !storableID(f.v) {
+				return smError(secrets.CodeValidation, "1 validation error detected: Value at '"+f.name+"' failed to satisfy constraint: Member must not contain NUL characters or invalid UTF-8")
+			}
+		}
+	}
 	var out any
 	var err error
 	switch op {

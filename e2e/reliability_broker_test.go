@@ -31,11 +31,12 @@ func waitEnabled(t *testing.T, svcESM func() (state, reason, result string)) {
 	})
 }
 
-// A broker restart in the middle of a stream: the mapping reconnects by itself,
-// stays Enabled, and every message sent before, during and after is processed.
+// Broker restarts in the middle of a stream, alternately clean (stop, start) and a
+// crash (SIGKILL, start): the mapping reconnects by itself, stays Enabled, and every
+// message sent before, during and after is processed.
 func TestReliabilityBrokerRestart(t *testing.T) {
 	t.Parallel()
-	n, restarts := size(3000, 20000), size(1, 3)
+	n, restarts := byForm(3000, 20000), byForm(2, 6)
 	b := brokertest.Start(t, brokertest.Options{})
 	fn, url := slowCounter(t)
 	svc, secret := serviceOn(t, []string{b.URL}, url, b.User, b.Password)
@@ -44,7 +45,7 @@ func TestReliabilityBrokerRestart(t *testing.T) {
 	produce(t, b, queue, 0, n)
 	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
 	state := func() (string, string, string) {
-		o := esm(t, svc, id)
+		o := getESM(t, svc, id)
 		return aws.ToString(o.State), aws.ToString(o.StateTransitionReason), aws.ToString(o.LastProcessingResult)
 	}
 
@@ -60,8 +61,17 @@ func TestReliabilityBrokerRestart(t *testing.T) {
 		if d := fn.distinct(); d >= sent {
 			t.Fatalf("the stream was over (%d of %d) before restart %d: not a mid-stream restart", d, sent, i+1)
 		}
-		if err := b.Restart(); err != nil {
-			t.Fatal(err)
+		if i%2 == 0 {
+			if err := b.Restart(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			if err := b.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Resume(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// More messages after the restart, on the restarted broker.
 		produce(t, b, queue, sent, sent+n/10)
@@ -70,6 +80,7 @@ func TestReliabilityBrokerRestart(t *testing.T) {
 	waitProcessed(t, fn, 0, sent, 3*time.Minute)
 	waitEnabled(t, state)
 	distinct, total := fn.counts()
+	t.Logf("%d broker restarts survived (%d clean, %d after SIGKILL)", restarts, (restarts+1)/2, restarts/2)
 	figures(t, sent, distinct, total-distinct, 0, rss.Peak())
 }
 
@@ -79,7 +90,7 @@ func TestReliabilityBrokerRestart(t *testing.T) {
 // restarts and the backup goes away. Nothing is lost.
 func TestReliabilityFailover(t *testing.T) {
 	t.Parallel()
-	n, m := size(3000, 20000), size(1000, 10000)
+	n, m := byForm(3000, 20000), byForm(1000, 10000)
 	primary := brokertest.Start(t, brokertest.Options{})
 	backup := brokertest.Start(t, brokertest.Options{})
 	fn, url := slowCounter(t)
@@ -89,7 +100,7 @@ func TestReliabilityFailover(t *testing.T) {
 	produce(t, primary, queue, 0, n)
 	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
 	state := func() (string, string, string) {
-		o := esm(t, svc, id)
+		o := getESM(t, svc, id)
 		return aws.ToString(o.State), aws.ToString(o.StateTransitionReason), aws.ToString(o.LastProcessingResult)
 	}
 
@@ -135,7 +146,7 @@ func TestReliabilityFailover(t *testing.T) {
 // problem, and once the path works again the mapping recovers and nothing is lost.
 func TestReliabilityFrozenBroker(t *testing.T) {
 	t.Parallel()
-	n := size(2000, 10000)
+	n := byForm(2000, 10000)
 	b := brokertest.Shared(t)
 	proxy := newFreezer(t, b.Host)
 	fn, url := slowCounter(t)
@@ -157,7 +168,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 
 	var detected time.Duration
 	waitFor(t, 45*time.Second, func() error {
-		res := aws.ToString(esm(t, svc, id).LastProcessingResult)
+		res := aws.ToString(getESM(t, svc, id).LastProcessingResult)
 		if !strings.Contains(res, "Connection error") {
 			return fmt.Errorf("finding: a broker that stopped answering %v ago is not noticed (LastProcessingResult %q); the inactivity monitor should drop it within ~30 s",
 				time.Since(frozenAt).Round(time.Second), res)
@@ -174,7 +185,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 
 	proxy.thaw()
 	waitProcessed(t, fn, 0, n, 2*time.Minute)
-	if o := esm(t, svc, id); aws.ToString(o.State) != "Enabled" {
+	if o := getESM(t, svc, id); aws.ToString(o.State) != "Enabled" {
 		t.Fatalf("mapping %s after recovering", aws.ToString(o.State))
 	}
 	distinct, total := fn.counts()
@@ -206,7 +217,7 @@ func TestReliabilityCredentialsChanged(t *testing.T) {
 	produce(t, b, queue, n, 2*n) // as the admin user, whose password did not change
 
 	waitFor(t, time.Minute, func() error {
-		o := esm(t, svc, id)
+		o := getESM(t, svc, id)
 		if r := aws.ToString(o.StateTransitionReason); r != "EVENT_SOURCE_AUTHN_ERROR" {
 			return fmt.Errorf("StateTransitionReason %q (%s), want EVENT_SOURCE_AUTHN_ERROR", r, aws.ToString(o.LastProcessingResult))
 		}
@@ -215,7 +226,7 @@ func TestReliabilityCredentialsChanged(t *testing.T) {
 	if left, _ := fn.missing(n, 2*n); left != n {
 		t.Fatalf("%d messages were processed with refused credentials", n-left)
 	}
-	t.Logf("refused: %s", aws.ToString(esm(t, svc, id).LastProcessingResult))
+	t.Logf("refused: %s", aws.ToString(getESM(t, svc, id).LastProcessingResult))
 
 	_, err := svc.SecretsManager().PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
 		SecretId: aws.String(secret), SecretString: aws.String(`{"username":"app","password":"secret2"}`),
@@ -227,7 +238,7 @@ func TestReliabilityCredentialsChanged(t *testing.T) {
 	waitProcessed(t, fn, n, 2*n, 90*time.Second)
 	t.Logf("healed %v after PutSecretValue", time.Since(healed).Round(100*time.Millisecond))
 	waitFor(t, 30*time.Second, func() error {
-		o := esm(t, svc, id)
+		o := getESM(t, svc, id)
 		if s, r := aws.ToString(o.State), aws.ToString(o.StateTransitionReason); s != "Enabled" || r == "EVENT_SOURCE_AUTHN_ERROR" {
 			return fmt.Errorf("mapping %s, %s after the secret was fixed", s, r)
 		}

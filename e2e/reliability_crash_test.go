@@ -15,8 +15,8 @@ import (
 // least once, none is lost, and duplicates stay within what was in flight at each
 // kill. Short form: 3 kills over 5,000 messages; long form: 12 over 50,000.
 func TestReliabilityCrashes(t *testing.T) {
-	n := size(5000, 50000)
-	kills := size(3, 12)
+	n := byForm(5000, 50000)
+	kills := byForm(3, 12)
 	const batch, concurrency = 50, 5
 
 	b := brokertest.Shared(t)

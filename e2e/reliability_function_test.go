@@ -22,9 +22,9 @@ import (
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
-// retries is MaximumRetryAttempts in these tests: a poison message is delivered
-// exactly 1 + retries times, then dead-lettered.
-const retries = 2
+// dlqRetries is MaximumRetryAttempts in these tests: a poison message is delivered
+// exactly 1 + dlqRetries times, then dead-lettered.
+const dlqRetries = 2
 
 // faultService starts mqtrigger on a private broker whose dead-letter queues are
 // per queue (DLQ.<queue>), with 100 ms redelivery delays.
@@ -44,7 +44,7 @@ func faultService(t *testing.T, functions ...servicetest.Function) (*brokertest.
 
 func retryingMapping(fn, queue, secret string, batch, concurrency int32) *lambda.CreateEventSourceMappingInput {
 	in := mappingInput(fn, queue, secret, batch, concurrency)
-	in.MaximumRetryAttempts = aws.Int32(retries)
+	in.MaximumRetryAttempts = aws.Int32(dlqRetries)
 	return in
 }
 
@@ -114,8 +114,8 @@ func TestReliabilityLambdaFaults(t *testing.T) {
 	})
 	got, _ := recordedBy(t, dir)
 	for _, p := range poison {
-		if got[p] != 1+retries {
-			t.Errorf("%s was delivered %d times, want exactly %d (1 + MaximumRetryAttempts)", p, got[p], 1+retries)
+		if got[p] != 1+dlqRetries {
+			t.Errorf("%s was delivered %d times, want exactly %d (1 + MaximumRetryAttempts)", p, got[p], 1+dlqRetries)
 		}
 	}
 	deadInit := waitDLQ(t, b, "DLQ."+initQueue, len(initBodies), 2*time.Minute)
@@ -131,7 +131,7 @@ func TestReliabilityLambdaFaults(t *testing.T) {
 // mqtrigger scales past Lambda's fixed 5 and every message is processed.
 func TestReliabilitySlowFunctionConcurrency50(t *testing.T) {
 	t.Parallel()
-	n := size(2000, 20000)
+	n := byForm(2000, 20000)
 	b, svc, secret := faultService(t)
 	rss := watchRSS(t, svc)
 	dir := createFaulty(t, svc, "slow", faultyZip(t), 30, nil)
@@ -235,8 +235,8 @@ func TestReliabilityHTTPGarbage(t *testing.T) {
 			dead := waitDLQ(t, b, "DLQ."+queue, len(bodies), time.Minute)
 			checkDeadLettered(t, dead, bodies, map[string]string{c.fn: c.cause})
 			for _, body := range bodies {
-				if d := c.g.deliveries(body); d != 1+retries {
-					t.Errorf("%s was delivered %d times, want exactly %d", body, d, 1+retries)
+				if d := c.g.deliveries(body); d != 1+dlqRetries {
+					t.Errorf("%s was delivered %d times, want exactly %d", body, d, 1+dlqRetries)
 				}
 			}
 		})

@@ -48,8 +48,8 @@ import (
 // longTests tells whether the long forms run (MQTRIGGER_LONG_TESTS=1).
 func longTests() bool { return os.Getenv("MQTRIGGER_LONG_TESTS") == "1" }
 
-// size picks the short or the long form of a figure.
-func size[T any](short, long T) T {
+// byForm picks the short or the long form of a figure.
+func byForm[T any](short, long T) T {
 	if longTests() {
 		return long
 	}
@@ -246,8 +246,8 @@ func waitDLQ(t *testing.T, b *brokertest.Broker, dlq string, n int, within time.
 	return got
 }
 
-// esm reads a mapping through the API.
-func esm(t *testing.T, svc *servicetest.Service, id string) *lambda.GetEventSourceMappingOutput {
+// getESM reads a mapping through the API.
+func getESM(t *testing.T, svc *servicetest.Service, id string) *lambda.GetEventSourceMappingOutput {
 	t.Helper()
 	out, err := svc.Lambda().GetEventSourceMapping(context.Background(), &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
 	if err != nil {
@@ -415,14 +415,16 @@ func (p *freezer) close() {
 	p.wg.Wait()
 }
 
-func (p *freezer) track(c net.Conn) bool {
+func (p *freezer) track(c net.Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.conns == nil {
-		return false
-	}
 	p.conns[c] = true
-	return true
+}
+
+func (p *freezer) untrack(c net.Conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.conns, c)
 }
 
 func (p *freezer) accept() {
@@ -446,12 +448,14 @@ func (p *freezer) serve(client net.Conn) {
 	thawed := p.thawed
 	p.mu.Unlock()
 	<-thawed // a connection made while frozen is accepted but never answered
+	defer p.untrack(client)
 	server, err := net.Dial("tcp", p.target)
 	if err != nil {
 		client.Close()
 		return
 	}
 	p.track(server)
+	defer p.untrack(server)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); p.pipe(server, client) }()

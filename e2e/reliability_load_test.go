@@ -23,7 +23,7 @@ import (
 func TestReliabilityLoad(t *testing.T) {
 	const queues, perQueueRate = 20, 25 // messages per second per queue
 	const rssLimit = 256 << 20
-	duration := size(30*time.Second, 5*time.Minute)
+	duration := byForm(30*time.Second, 5*time.Minute)
 
 	b := brokertest.Shared(t)
 	fn, fnServer := newCounterServer(t, func() time.Duration { return time.Duration(rand.IntN(6)) * time.Millisecond })

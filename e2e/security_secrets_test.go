@@ -26,7 +26,7 @@ import (
 func TestSecuritySecretsDoNotLeak(t *testing.T) {
 	const (
 		user      = "leakuser"
-		canary    = "Zq9LeakCanary7f3a1b"   // the broker's password for user
+		canary    = "Zq9LeakCanary7f3a1b"  // the broker's password for user
 		badCanary = "Xw4WrongCanary2c8e9d" // a wrong password, so the refusal path runs too
 	)
 	b := brokertest.Start(t, brokertest.Options{ExtraUsers: []string{user + ":" + canary}})

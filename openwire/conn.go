@@ -138,6 +138,13 @@ func Dial(ctx context.Context, url string, cfg Config) (*Conn, error) {
 	c.link = l
 	close(c.linkUp)
 	c.mu.Unlock()
+	if err := l.lostEarly(); err != nil {
+		if c.fo == nil {
+			c.Close()
+			return nil, err
+		}
+		c.linkLost(l, err) // it died before it was installed: reconnect now
+	}
 	return c, nil
 }
 
@@ -625,6 +632,17 @@ func (l *link) forget(id int32) {
 }
 
 // failure is the error calls on a dead link return.
+// lostEarly reports the error of a link whose reader ended before the link was
+// installed (its own linkLost call then found nothing to do), or nil.
+func (l *link) lostEarly() error {
+	select {
+	case <-l.done:
+		return l.failure()
+	default:
+		return nil
+	}
+}
+
 func (l *link) failure() error {
 	<-l.done
 	if l.err == nil || l.err == ErrClosed {

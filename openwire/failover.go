@@ -30,14 +30,24 @@ func (c *Conn) linkLost(l *link, err error) {
 	for _, s := range c.sortedSessions() {
 		s.linkLost()
 	}
-	go c.reconnect(err)
+	go c.reconnect(err, l.ep)
 }
 
 // reconnect dials the failover endpoints with backoff until one works, then
 // re-creates sessions, consumers and producers.
-func (c *Conn) reconnect(cause error) {
+//
+// As Java's failover transport does, the endpoint that failed is tried last, so a
+// broker that accepts connections and then drops them cannot keep the client from
+// the others.
+func (c *Conn) reconnect(cause error, failed endpoint) {
 	defer c.wg.Done()
 	var last error = cause
+	start := 0
+	for i, ep := range c.endpoints {
+		if ep == failed {
+			start = i + 1
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		if c.fo.maxReconnectAttempts >= 0 && attempt > c.fo.maxReconnectAttempts {
 			c.fail(fmt.Errorf("openwire: failover gave up after %d reconnect attempts: %w", attempt-1, last))
@@ -50,7 +60,7 @@ func (c *Conn) reconnect(cause error) {
 			return
 		case <-t.C:
 		}
-		ep := c.endpoints[(attempt-1)%len(c.endpoints)]
+		ep := c.endpoints[(start+attempt-1)%len(c.endpoints)]
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
 			select {
@@ -88,6 +98,10 @@ func (c *Conn) reconnect(cause error) {
 		c.link = l
 		close(c.linkUp)
 		c.mu.Unlock()
+		if err := l.lostEarly(); err != nil {
+			c.linkLost(l, err) // died before it was installed: go round again
+			return
+		}
 		c.log.Info("openwire: reconnected", "endpoint", ep.String(), "attempt", attempt)
 		if cb := c.cfg.OnReconnect; cb != nil {
 			cb(cause)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // broker is a private ActiveMQ broker started with the repository's scripts/activemq
@@ -70,6 +71,16 @@ func (b *broker) Stop(keep bool) error {
 	}
 	b.script = ""
 	return err
+}
+
+// PID is the broker JVM's process id, or 0.
+func (b *broker) PID() int {
+	raw, err := os.ReadFile(filepath.Join(b.Dir, "broker.pid"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+	return n
 }
 
 // LogPath is the broker's log file.

@@ -54,11 +54,13 @@ func (b *bench) javaRow(ctx context.Context, g group) row {
 		return r
 	}
 	b.progress("Java reference consuming %d messages from %s", g.Count, q)
+	cpu := b.meterCPU()
 	res, err := b.java.Reference(ctx, q, g.Count)
 	if err != nil {
 		r.Err = err
 		return r
 	}
+	r.Note = cpu.Note() + " (including the JVM's start)"
 	r.Seconds, r.Rate, r.Ratio = res.Seconds, res.PerSecond, 1
 	b.progress("Java reference: %.0f msgs/s", res.PerSecond)
 	return r
@@ -81,6 +83,7 @@ func (b *bench) throughputRow(ctx context.Context, g group, fn fnKind, conc int,
 	fn.Sink.Arm(int64(g.Count), false)
 	b.svc.ResetPeak()
 	b.progress("%s: mapping %s -> %s", r.Scenario, q, fn.Name)
+	cpu := b.meterCPU()
 	uuid, err := b.ctl.CreateMapping(ctx, mappingSpec{Function: fn.Name, Queue: q, BatchSize: batchSize, Concurrency: conc})
 	if err != nil {
 		r.Err = err
@@ -103,9 +106,10 @@ func (b *bench) throughputRow(ctx context.Context, g group, fn fnKind, conc int,
 		r.Err = err
 		return r
 	}
+	r.Note = cpu.Note() + " (from the mapping's creation)"
 	if !acked {
 		end = last
-		r.Note = "end = last invocation (no ack metric on /metrics)"
+		r.Note = join(r.Note, "end = last invocation (no ack metric on /metrics)")
 	}
 	r.RSS = b.svc.Peak()
 	b.runPeak = max(b.runPeak, r.RSS)

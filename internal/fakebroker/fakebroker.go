@@ -2,6 +2,8 @@ package fakebroker
 
 import (
 	"bufio"
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,10 +46,13 @@ const (
 	GarbageCompressed
 	// Random sends 4 KiB of random bytes and closes the connection.
 	Random
+	// CompressedBomb dispatches a compressed text message whose 32 KiB of zlib
+	// inflate to 32 MiB (Stage AfterConsumer).
+	CompressedBomb
 )
 
 var faultNames = [...]string{"None", "Message", "Truncated", "Oversized", "NegativeSize", "UnknownCommand",
-	"WrongType", "GarbageBody", "GarbageCompressed", "Random"}
+	"WrongType", "GarbageBody", "GarbageCompressed", "Random", "CompressedBomb"}
 
 func (f Fault) String() string {
 	if f >= 0 && int(f) < len(faultNames) {
@@ -320,6 +325,8 @@ func (c *conn) fault() error {
 		return c.write(dispatch(c.next(), k, typeConsumerID, content, false))
 	case GarbageCompressed:
 		return c.write(dispatch(c.next(), k, typeConsumerID, []byte("this is not zlib at all"), true))
+	case CompressedBomb:
+		return c.write(dispatch(c.next(), k, typeConsumerID, compressedBomb(), true))
 	case Random:
 		r := rand.New(rand.NewPCG(c.s.opts.Seed, uint64(c.s.Accepted())))
 		b := make([]byte, 4096)
@@ -387,4 +394,25 @@ func (c *conn) readFrame() ([]byte, error) {
 	b := make([]byte, n)
 	_, err := io.ReadFull(c.br, b)
 	return b, err
+}
+
+var (
+	bombOnce sync.Once
+	bomb     []byte
+)
+
+// compressedBomb is the zlib content of a 32 MiB text message, built once.
+func compressedBomb() []byte {
+	bombOnce.Do(func() {
+		var z bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+		zw.Write(binary.BigEndian.AppendUint32(nil, 32<<20)) // the text's length
+		zeros := make([]byte, 1<<20)
+		for range 32 {
+			zw.Write(zeros)
+		}
+		zw.Close()
+		bomb = z.Bytes()
+	})
+	return bomb
 }

@@ -72,7 +72,7 @@ func consume(t *testing.T, conn *openwire.Conn) *openwire.Consumer {
 
 // The control case: the fake's encoding is right, so a well-formed dispatch arrives
 // intact; the faults below fail because of the fault alone.
-func TestWellFormedMessageArrives(t *testing.T) {
+func TestBadInputWellFormedMessageArrives(t *testing.T) {
 	s := start(t, fakebroker.Options{Fault: fakebroker.Message, Stage: fakebroker.AfterConsumer})
 	conn, err := openwire.Dial(t.Context(), s.URL(), config())
 	if err != nil {
@@ -93,7 +93,7 @@ func TestWellFormedMessageArrives(t *testing.T) {
 
 // Faults sent in place of the answer to ConnectionInfo make Dial fail with an error
 // that names the broker and matches the right sentinel, without a panic.
-func TestDialFailsOnMalformedFrames(t *testing.T) {
+func TestBadInputDialFailsOnMalformedFrames(t *testing.T) {
 	for _, tc := range []struct {
 		fault fakebroker.Fault
 		is    error
@@ -131,7 +131,7 @@ func TestDialFailsOnMalformedFrames(t *testing.T) {
 
 // A command type no OpenWire version defines is skipped, as a newer broker's
 // extra commands must be: the connection keeps working.
-func TestUnknownCommandIsSkipped(t *testing.T) {
+func TestBadInputUnknownCommandIsSkipped(t *testing.T) {
 	s := start(t, fakebroker.Options{Fault: fakebroker.UnknownCommand, Stage: fakebroker.AtConnect})
 	conn, err := openwire.Dial(t.Context(), s.URL(), config())
 	if err != nil {
@@ -146,13 +146,13 @@ func TestUnknownCommandIsSkipped(t *testing.T) {
 
 // Faults on an established connection without failover end it: Done closes and Err
 // says why.
-func TestEstablishedConnectionFails(t *testing.T) {
+func TestBadInputEstablishedConnectionFails(t *testing.T) {
 	testEstablishedConnectionFails(t, 300*time.Millisecond)
 }
 
 // The same with the fault right behind the answer to ConnectionInfo: the link can die
 // before Dial has installed it, and that must not be lost either.
-func TestFaultRightAfterConnectIsNotLost(t *testing.T) {
+func TestBadInputFaultRightAfterConnectIsNotLost(t *testing.T) {
 	testEstablishedConnectionFails(t, 0)
 }
 
@@ -180,9 +180,9 @@ func testEstablishedConnectionFails(t *testing.T, delay time.Duration) {
 			defer conn.Close()
 			select {
 			case <-conn.Done():
-			case <-time.After(10 * time.Second):
+			case <-time.After(5 * time.Second):
 				_, serr := conn.NewSession(t.Context(), false)
-				t.Fatalf("Done not closed 10 s after the fault (Err() = %v; NewSession: %v)", conn.Err(), serr)
+				t.Fatalf("Done not closed 5 s after the fault (Err() = %v; NewSession: %v)", conn.Err(), serr)
 			}
 			if err := conn.Err(); err == nil || (tc.is != nil && !errors.Is(err, tc.is)) {
 				t.Fatalf("Err() = %v, want %v", err, tc.is)
@@ -195,7 +195,7 @@ func testEstablishedConnectionFails(t *testing.T, delay time.Duration) {
 }
 
 // A size prefix far beyond MaxFrameSize is refused before anything is allocated for it.
-func TestOversizedFrameAllocatesNothing(t *testing.T) {
+func TestBadInputOversizedFrameAllocatesNothing(t *testing.T) {
 	s := start(t, fakebroker.Options{Fault: fakebroker.Oversized, Stage: fakebroker.AtConnect})
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -212,7 +212,7 @@ func TestOversizedFrameAllocatesNothing(t *testing.T) {
 }
 
 // The broker's own MaxFrameSize lowers the client's: a frame between the two is refused.
-func TestNegotiatedFrameLimit(t *testing.T) {
+func TestBadInputNegotiatedFrameLimit(t *testing.T) {
 	s := start(t, fakebroker.Options{Fault: fakebroker.Message, Stage: fakebroker.AfterConsumer, MaxFrameSize: 100})
 	conn, err := openwire.Dial(t.Context(), s.URL(), config())
 	if err != nil {
@@ -232,8 +232,8 @@ func TestNegotiatedFrameLimit(t *testing.T) {
 
 // A message whose body cannot be decoded is not handed to the application and does
 // not end the connection: the client dead-letters it with the cause.
-func TestUndecodableBodyIsPoisoned(t *testing.T) {
-	for _, fault := range []fakebroker.Fault{fakebroker.GarbageBody, fakebroker.GarbageCompressed} {
+func TestBadInputUndecodableBodyIsPoisoned(t *testing.T) {
+	for _, fault := range []fakebroker.Fault{fakebroker.GarbageBody, fakebroker.GarbageCompressed, fakebroker.CompressedBomb} {
 		t.Run(fault.String(), func(t *testing.T) {
 			s := start(t, fakebroker.Options{Fault: fault, Stage: fakebroker.AfterConsumer})
 			conn, err := openwire.Dial(t.Context(), s.URL(), config())
@@ -263,7 +263,7 @@ func TestUndecodableBodyIsPoisoned(t *testing.T) {
 
 // With failover, a malformed frame drops the link and the client reconnects; its
 // session and consumer are restored on the new link.
-func TestFailoverReconnectsAfterMalformedFrame(t *testing.T) {
+func TestBadInputFailoverReconnectsAfterMalformedFrame(t *testing.T) {
 	// (Random is left out: its bytes usually read as a size prefix over the limit,
 	// which ends the connection for good; TestFailoverGivesUpOnOversizedFrame.)
 	for _, fault := range []fakebroker.Fault{fakebroker.Truncated, fakebroker.NegativeSize, fakebroker.WrongType} {
@@ -307,7 +307,7 @@ func TestFailoverReconnectsAfterMalformedFrame(t *testing.T) {
 
 // A frame over the limit is not retried under failover: the broker would only send it
 // again, so the connection fails for good with ErrFrameTooLarge.
-func TestFailoverGivesUpOnOversizedFrame(t *testing.T) {
+func TestBadInputFailoverGivesUpOnOversizedFrame(t *testing.T) {
 	s := start(t, fakebroker.Options{Fault: fakebroker.Oversized, Stage: fakebroker.AfterConnect, Delay: 300 * time.Millisecond})
 	conn, err := openwire.Dial(t.Context(), "failover:("+s.URL()+")?initialReconnectDelay=10", config())
 	if err != nil {
@@ -329,7 +329,7 @@ func TestFailoverGivesUpOnOversizedFrame(t *testing.T) {
 
 // failover:(fake,real) with the fake first: a fake that breaks every connection once
 // it is established must not keep the client from the healthy broker.
-func TestFailoverMovesOnToRealBroker(t *testing.T) {
+func TestBadInputFailoverMovesOnToRealBroker(t *testing.T) {
 	b := brokertest.Shared(t)
 	for _, tc := range []struct {
 		fault fakebroker.Fault
@@ -360,7 +360,7 @@ func TestFailoverMovesOnToRealBroker(t *testing.T) {
 			var k *openwire.Consumer
 			var p *openwire.Producer
 			var m *openwire.Message
-			waitFor(t, 20*time.Second, func() error {
+			waitFor(t, 15*time.Second, func() error {
 				sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
 				defer scancel()
 				if k == nil {
@@ -396,5 +396,33 @@ func TestFailoverMovesOnToRealBroker(t *testing.T) {
 			}
 			t.Logf("fake accepted %d connections before the client settled on the real broker", s.Accepted())
 		})
+	}
+}
+
+// A compressed body that inflates far beyond MaxFrameSize is refused while inflating:
+// the client allocates about the limit, not the 32 MiB the bomb holds.
+func TestBadInputCompressedBombIsBounded(t *testing.T) {
+	s := start(t, fakebroker.Options{Fault: fakebroker.CompressedBomb, Stage: fakebroker.AfterConsumer})
+	conn, err := openwire.Dial(t.Context(), s.URL(), config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	consume(t, conn)
+	waitFor(t, 10*time.Second, func() error {
+		if len(s.PoisonCauses()) == 0 {
+			return errors.New("no poison ack for the bomb")
+		}
+		return nil
+	})
+	runtime.ReadMemStats(&after)
+	if c := s.PoisonCauses()[0]; !strings.Contains(c, "exceeds 1048576 bytes") {
+		t.Errorf("poison cause %q does not give the limit", c)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
+		t.Fatalf("%d bytes allocated while refusing a 32 MiB bomb (limit %d)", d, frameLimit)
 	}
 }
