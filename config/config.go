@@ -38,6 +38,9 @@ type Config struct {
 	SecretKeyFile string       `yaml:"secretKeyFile"` // empty: DataDir/secret.key
 	LogLevel      string       `yaml:"logLevel"`      // debug, info, warn, error
 	LogFormat     string       `yaml:"logFormat"`     // text, json
+	// Pprof serves Go's profiles at /debug/pprof/ on the listen address, without
+	// authentication: for profiling on a loopback address only.
+	Pprof bool `yaml:"pprof"`
 }
 
 // Credential is an access key pair that may call the API.

@@ -187,8 +187,13 @@ func (s *Server) open(o options) error {
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	var handler http.Handler = h
+	if cfg.Pprof {
+		handler = withPprof(h)
+		s.log.Warn("profiling endpoints are open at /debug/pprof/ (config key pprof); keep listen on loopback")
+	}
 	s.http = &http.Server{
-		Handler:           h,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

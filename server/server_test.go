@@ -497,3 +497,31 @@ func TestDefaultCredentials(t *testing.T) {
 		t.Fatalf("metrics:\n%.2000s", b)
 	}
 }
+
+// With pprof on, Go's profiles answer at /debug/pprof/ without a signature; without
+// it, that path is the API's and needs one.
+func TestPprofOnlyWhenConfigured(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		cfg := config.Default()
+		cfg.Listen = "127.0.0.1:0"
+		cfg.DataDir = t.TempDir()
+		cfg.Pprof = on
+		s, err := New(cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		resp, err := http.Get("http://" + s.Addr().String() + "/debug/pprof/goroutine?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if (resp.StatusCode == 200) != on {
+			t.Errorf("pprof=%v: /debug/pprof/goroutine answered %d", on, resp.StatusCode)
+		}
+		cancel()
+		<-done
+	}
+}

@@ -229,9 +229,6 @@ func TestPrintTable(t *testing.T) {
 // TestBrokerAndJavaReference runs the parts that need no mqtrigger: a private
 // broker, filling a queue and the Java reference consumer.
 func TestBrokerAndJavaReference(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a broker and JVMs")
-	}
 	repo, err := findRepo()
 	if err != nil {
 		t.Fatal(err)
