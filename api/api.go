@@ -46,6 +46,9 @@ type Options struct {
 	CompileFilters func(patterns []string) error
 	// Notify is called with a mapping's UUID after each write, so the engine acts at once.
 	Notify func(uuid string)
+	// SecretChanged is called with a secret's ARN after its value changed, so
+	// mappings stopped by refused credentials retry at once.
+	SecretChanged func(arn string)
 	// Metrics receives the API's collectors and is served at /metrics; nil: a new registry.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger // nil: slog.Default()

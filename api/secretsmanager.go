@@ -156,6 +156,9 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 		var res *secrets.PutOutput
 		if res, err = m.PutValue(ctx, pi); err == nil {
 			out = map[string]any{"ARN": res.ARN, "Name": res.Name, "VersionId": res.VersionID, "VersionStages": res.VersionStages}
+			if a.opts.SecretChanged != nil {
+				a.opts.SecretChanged(res.ARN)
+			}
 		}
 	case "DeleteSecret":
 		var in smDelete

@@ -105,6 +105,19 @@ func (e *Engine) Notify(uuid string) {
 	}
 }
 
+// SecretChanged tells the engine a secret's value changed: mappings using it that
+// wait to retry after refused credentials try again now instead of after
+// RetryDelay.
+func (e *Engine) SecretChanged(arn string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.runners {
+		if r.cfg.SecretARN() == arn {
+			r.retryNow()
+		}
+	}
+}
+
 // Run supervises mappings until ctx is cancelled, then stops every mapping's
 // consumers: in-flight batches finish, unacknowledged messages go back to the broker.
 func (e *Engine) Run(ctx context.Context) error {

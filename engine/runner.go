@@ -30,6 +30,7 @@ type runner struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 
+	retry     chan struct{} // wakes a runner waiting to retry
 	workers   atomic.Int32
 	lastSpawn atomic.Int64 // unix nanos
 	spawn     chan struct{}
@@ -48,6 +49,7 @@ func newRunner(e *Engine, cfg *mapping.Config, raw []byte) *runner {
 		m:     e.metrics.forMapping(cfg.UUID, cfg.FunctionName),
 		done:  make(chan struct{}),
 		spawn: make(chan struct{}, 1),
+		retry: make(chan struct{}, 1),
 	}
 }
 
@@ -124,7 +126,16 @@ func (r *runner) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
+		case <-r.retry:
 		}
+	}
+}
+
+// retryNow ends the runner's wait before its next attempt, if it is waiting.
+func (r *runner) retryNow() {
+	select {
+	case r.retry <- struct{}{}:
+	default:
 	}
 }
 
@@ -166,7 +177,7 @@ func (r *runner) session(ctx context.Context) error {
 	lease, err := r.e.conns.acquire(ctx, broker, user, password)
 	if err != nil {
 		if errors.Is(err, openwire.ErrAuthentication) {
-			return &fault{mapping.ReasonEventSourceAuthnError, fmt.Errorf("broker %s refused credentials for user %q (check the BASIC_AUTH secret): %w", broker.Name, user, err)}
+			return &fault{mapping.ReasonEventSourceAuthnError, fmt.Errorf("%w (the user comes from the BASIC_AUTH secret)", err)}
 		}
 		return err
 	}

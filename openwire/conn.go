@@ -565,6 +565,11 @@ func (l *link) write(build func(e *encoder)) error {
 		return l.failure()
 	default:
 	}
+	if l.inactivity > 0 {
+		// A broker that stops reading must not hold the writer (and the lock every
+		// other writer, the keep-alive included, waits on) forever.
+		_ = l.nc.SetWriteDeadline(time.Now().Add(l.inactivity))
+	}
 	l.enc.b, l.enc.err = l.enc.b[:0], nil
 	build(&l.enc)
 	err := l.enc.err

@@ -15,10 +15,11 @@ func (l *link) monitor() {
 	if d <= 0 {
 		return
 	}
-	tick := time.NewTicker(d / 3)
+	// Checking six times per duration notices silence at most d/6 late.
+	tick := time.NewTicker(d / 6)
 	defer tick.Stop()
 	lastReads, lastWrites := l.reads.Load(), l.writes.Load()
-	lastRead := time.Now()
+	lastRead, lastWrite := time.Now(), time.Now()
 	for {
 		select {
 		case <-l.done:
@@ -32,10 +33,15 @@ func (l *link) monitor() {
 				l.close(err)
 				return
 			}
-			if w := l.writes.Load(); w == lastWrites {
+			if w := l.writes.Load(); w != lastWrites {
+				lastWrites, lastWrite = w, now
+			} else if now.Sub(lastWrite) >= d/3 && l.wmu.TryLock() {
+				// Quiet for a third of the duration and no write under way (a write
+				// in progress is activity, and its deadline bounds it): keep alive.
+				l.wmu.Unlock()
 				_ = l.write(func(e *encoder) { e.keepAlive(l.cmdID.Add(1)) })
+				lastWrites, lastWrite = l.writes.Load(), now
 			}
-			lastWrites = l.writes.Load()
 		}
 	}
 }

@@ -173,13 +173,17 @@ func (s *Server) open(o options) error {
 	}
 
 	var notify func(string)
+	var secretChanged func(string)
 	if s.engine != nil {
 		notify = s.engine.Notify
+		if sc, ok := s.engine.(interface{ SecretChanged(arn string) }); ok {
+			secretChanged = sc.SecretChanged
+		}
 	}
 	h, err := api.New(api.Options{
 		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets,
 		CompileFilters: func(p []string) error { _, err := filter.Compile(p); return err },
-		Notify:         notify, Metrics: metrics, Logger: s.log,
+		Notify:         notify, SecretChanged: secretChanged, Metrics: metrics, Logger: s.log,
 	})
 	if err != nil {
 		return err

@@ -210,6 +210,7 @@ func (b *bench) startService(ctx context.Context, name string) (*service, *contr
 		BrokerName: "bench", BrokerARN: "arn:aws:mq:us-east-1:123456789012:broker:bench:b-bench",
 		BrokerURL:    b.broker.URL,
 		HTTPFunction: "noop-http", HTTPTarget: b.http.URL,
+		Pprof: b.opts.ProfileDir != "",
 	}
 	b.progress("starting mqtrigger (%s) on %s", name, b.cfg.Listen)
 	svc, err := startService(ctx, b.bin, filepath.Join(b.dir, name), b.cfg)

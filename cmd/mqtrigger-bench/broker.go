@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // broker is a private ActiveMQ broker started with the repository's scripts/activemq
@@ -66,6 +67,15 @@ func (b *broker) Stop(keep bool) error {
 		return nil
 	}
 	err := b.run(context.Background(), "stop")
+	if err != nil {
+		// The script itself may have been interrupted (a signal to the whole process
+		// group): make sure the broker does not outlive the run.
+		if pid := b.PID(); pid > 0 {
+			if p, perr := os.FindProcess(pid); perr == nil && p.Signal(syscall.SIGTERM) == nil {
+				err = fmt.Errorf("%w (sent SIGTERM to broker pid %d)", err, pid)
+			}
+		}
+	}
 	if !keep {
 		os.RemoveAll(b.Dir)
 	}

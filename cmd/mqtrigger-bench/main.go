@@ -261,8 +261,8 @@ Latency: one message at a time (the next is sent after the function got the prev
 from just before the producer's send to the function's start on it.
 RSS: mqtrigger's own process (function processes excluded); the peak (VmHWM) during a row,
 or the resident size (VmRSS) of a fresh service with idle mappings on empty queues.
-CPU notes: CPU time mqtrigger and the broker used during a row, as a share of one core; when
-neither is near 100% the row waits on round trips or the disk, not on computation.
+CPU notes: CPU time used during a row, as a share of one core; when no process is near 100%
+(and all together are well under the machine's cores) the row waits, not computes.
 `)
 }
 

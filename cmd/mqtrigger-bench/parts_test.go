@@ -271,14 +271,17 @@ func TestBrokerAndJavaReference(t *testing.T) {
 
 func TestParseStat(t *testing.T) {
 	stat := "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 9 0 100 1000000 2000 18446744073709551615"
-	d, err := parseStat(stat)
-	if err != nil || d != 3250*time.Millisecond {
-		t.Fatalf("%s %v", d, err)
+	st, err := parseStat(stat)
+	if err != nil || st.cpu != 3250*time.Millisecond || st.ppid != 1 {
+		t.Fatalf("%+v %v", st, err)
 	}
 	if _, err := parseStat("4242 (x) S 1 2"); err == nil {
 		t.Fatal("no error for a short line")
 	}
 	if own, err := cpuTime(os.Getpid()); err != nil || own < 0 {
 		t.Fatalf("own CPU %s %v", own, err)
+	}
+	if kids := children(os.Getppid()); len(kids) == 0 {
+		t.Fatal("this process is not among its parent's children")
 	}
 }

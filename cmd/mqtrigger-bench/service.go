@@ -28,11 +28,16 @@ type serviceConfig struct {
 	BrokerName, BrokerARN    string
 	BrokerURL                string
 	HTTPFunction, HTTPTarget string // name and URL of the HTTP function
+	Pprof                    bool   // serve /debug/pprof/ (key pprof, only written when set)
 }
 
 func (c serviceConfig) yaml(dataDir string) string {
 	q := strconv.Quote
-	return fmt.Sprintf(`listen: %s
+	extra := ""
+	if c.Pprof {
+		extra = "pprof: true\n"
+	}
+	return extra + fmt.Sprintf(`listen: %s
 dataDir: %s
 store: ""
 region: %s
