@@ -178,7 +178,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := a.dispatch(rec, r, op, body); e != nil {
 		code = e.Code
 		if e.Status >= 500 {
+			// The detail (store errors, paths) goes to the log, not to the caller.
 			a.log.Error("request failed", "operation", op.name, "request_id", rid, "err", e.Message)
+			e = &awserr.Error{Code: e.Code, Status: e.Status, Fault: true, LowerMessage: e.LowerMessage,
+				Message: "mqtrigger could not complete the request (request id " + rid + "); the service log has the details"}
 		}
 		op.writeError(rec, e)
 	}
