@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/fakebroker"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 )
@@ -62,7 +63,7 @@ func TestBadInputOpenWireBroker(t *testing.T) {
 			continue
 		}
 		var result string
-		waitFor(t, 60*time.Second, func() error {
+		checkfor.Within(t, 60*time.Second, func() error {
 			m, err := svc.Lambda().GetEventSourceMapping(t.Context(), &lambda.GetEventSourceMappingInput{UUID: aws.String(f.uuid)})
 			if err != nil {
 				return err
@@ -79,7 +80,7 @@ func TestBadInputOpenWireBroker(t *testing.T) {
 		t.Logf("%s: %s", f.name, result)
 	}
 	g := fakes[len(fakes)-1]
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		if len(g.srv.PoisonCauses()) == 0 {
 			return fmt.Errorf("no poison ack for the undecodable message (connections %d, faults %d)", g.srv.Accepted(), g.srv.FaultsSent())
 		}
@@ -89,7 +90,7 @@ func TestBadInputOpenWireBroker(t *testing.T) {
 		t.Errorf("poison cause %q", c)
 	}
 	// the broken brokers are retried, not given up on
-	waitFor(t, 30*time.Second, func() error {
+	checkfor.Within(t, 30*time.Second, func() error {
 		if n := fakes[0].srv.Accepted(); n < 2 {
 			return fmt.Errorf("%s: %d connection attempts, want retries", fakes[0].name, n)
 		}

@@ -2,37 +2,18 @@ package e2e
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 )
-
-const postgresAdmin = "postgres://postgres@127.0.0.1:5432/test"
-
-// privateDatabase creates an empty PostgreSQL database for one test and drops it after.
-func privateDatabase(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("psql not installed")
-	}
-	name := fmt.Sprintf("mqtrigger_badinput_%d", time.Now().UnixNano())
-	if out, err := exec.Command("psql", postgresAdmin, "-c", "CREATE DATABASE "+name).CombinedOutput(); err != nil {
-		t.Skipf("PostgreSQL at %s: %v %s", postgresAdmin, err, out)
-	}
-	t.Cleanup(func() {
-		exec.Command("psql", postgresAdmin, "-c", "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)").Run()
-	})
-	return strings.TrimSuffix(postgresAdmin, "test") + name
-}
 
 // With the PostgreSQL store, identifiers and values PostgreSQL cannot hold as text
 // (NUL, invalid UTF-8) are client errors, never server faults.
 func TestBadInputPostgresOddIdentifiers(t *testing.T) {
 	svc := servicetest.Start(t, servicetest.Options{
-		Store:     privateDatabase(t),
+		Store:     pgtest.Schema(t),
 		Brokers:   []servicetest.Broker{{Name: "e2e", ARN: brokerARN, Endpoints: []string{"tcp://127.0.0.1:1"}}},
 		Functions: []servicetest.Function{{Name: "fn", URL: "http://127.0.0.1:9/fn"}},
 	})

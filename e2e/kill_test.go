@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 )
 
@@ -32,7 +33,7 @@ func TestKillMidStreamLosesNothing(t *testing.T) {
 
 	kills := 0
 	for _, at := range []int{n / 5, n / 2} {
-		waitFor(t, 60*time.Second, func() error {
+		checkfor.Within(t, 60*time.Second, func() error {
 			if d := fn.distinct(); d < at {
 				return fmt.Errorf("%d of %d processed before kill %d", d, at, kills+1)
 			}
@@ -43,7 +44,7 @@ func TestKillMidStreamLosesNothing(t *testing.T) {
 		svc.Resume()
 	}
 	<-done
-	waitFor(t, 120*time.Second, func() error {
+	checkfor.Within(t, 120*time.Second, func() error {
 		if d := fn.distinct(); d < n {
 			return fmt.Errorf("%d of %d processed after %d kills", d, n, kills)
 		}

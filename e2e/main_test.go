@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
@@ -72,21 +74,6 @@ func (c *counter) counts() (distinct, total int) {
 	return len(c.seen), c.total
 }
 
-func waitFor(t *testing.T, total time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", total, err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
 // createMapping makes a mapping through the API and waits until it is Enabled.
 func createMapping(t *testing.T, svc *servicetest.Service, in *lambda.CreateEventSourceMappingInput) string {
 	t.Helper()
@@ -96,7 +83,7 @@ func createMapping(t *testing.T, svc *servicetest.Service, in *lambda.CreateEven
 		t.Fatalf("CreateEventSourceMapping: %v", err)
 	}
 	id := aws.ToString(out.UUID)
-	waitFor(t, 30*time.Second, func() error {
+	checkfor.Within(t, 30*time.Second, func() error {
 		got, err := svc.Lambda().GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
 		if err != nil {
 			return err
@@ -123,31 +110,12 @@ func mappingInput(fn, queue, secretARN string, batch, concurrency int32) *lambda
 	}
 }
 
-// produce sends n numbered persistent text messages.
+// produce sends persistent text messages msg-<from>..msg-<to-1>.
 func produce(t *testing.T, b *brokertest.Broker, queue string, from, to int) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	defer conn.Close()
-	sess, err := conn.NewSession(ctx, false)
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	p, err := sess.NewProducer(ctx)
-	if err != nil {
-		t.Error(err)
-		return
-	}
+	msgs := make([]*openwire.Message, 0, to-from)
 	for i := from; i < to; i++ {
-		m := &openwire.Message{Kind: openwire.KindText, Text: fmt.Sprintf("msg-%06d", i), Persistent: true}
-		if err := p.Send(ctx, openwire.Queue(queue), m); err != nil {
-			t.Error(err)
-			return
-		}
+		msgs = append(msgs, queuetest.Text(fmt.Sprintf("msg-%06d", i)))
 	}
+	queuetest.Send(t, b, queue, msgs...)
 }

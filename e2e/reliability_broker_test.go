@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 )
 
 // slowCounter is a counter whose every batch takes 20–40 ms, so a stream of a few
@@ -23,7 +24,7 @@ func slowCounter(t *testing.T) (*counter, string) {
 // waitEnabled checks that a mapping is (still, or again) Enabled.
 func waitEnabled(t *testing.T, svcESM func() (state, reason, result string)) {
 	t.Helper()
-	waitFor(t, 30*time.Second, func() error {
+	checkfor.Within(t, 30*time.Second, func() error {
 		if s, r, res := svcESM(); s != "Enabled" {
 			return fmt.Errorf("mapping %s (%s, %s), want Enabled", s, r, res)
 		}
@@ -52,7 +53,7 @@ func TestReliabilityBrokerRestart(t *testing.T) {
 	sent := n
 	for i := range restarts {
 		point := n * (i + 1) / (restarts + 1)
-		waitFor(t, 2*time.Minute, func() error {
+		checkfor.Within(t, 2*time.Minute, func() error {
 			if d := fn.distinct(); d < point {
 				return fmt.Errorf("%d of %d processed before restart %d", d, point, i+1)
 			}
@@ -104,7 +105,7 @@ func TestReliabilityFailover(t *testing.T) {
 		return aws.ToString(o.State), aws.ToString(o.StateTransitionReason), aws.ToString(o.LastProcessingResult)
 	}
 
-	waitFor(t, 2*time.Minute, func() error {
+	checkfor.Within(t, 2*time.Minute, func() error {
 		if d := fn.distinct(); d < n/4 {
 			return fmt.Errorf("%d of %d processed before killing the primary", d, n/4)
 		}
@@ -156,7 +157,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 	produce(t, b, queue, 0, n)
 	id := createMapping(t, svc, mappingInput("counter", queue, secret, 10, 2))
 
-	waitFor(t, 2*time.Minute, func() error {
+	checkfor.Within(t, 2*time.Minute, func() error {
 		if d := fn.distinct(); d < n/4 {
 			return fmt.Errorf("%d of %d processed before freezing", d, n/4)
 		}
@@ -171,7 +172,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 	// most 55 s; ActiveMQ's Java monitor takes 30–60 s). The mapping then reports
 	// a connection problem.
 	var detected time.Duration
-	waitFor(t, 75*time.Second, func() error {
+	checkfor.Within(t, 75*time.Second, func() error {
 		res := aws.ToString(getESM(t, svc, id).LastProcessingResult)
 		if !strings.Contains(res, "Connection error") {
 			return fmt.Errorf("finding: a broker that stopped answering %v ago is not reported (LastProcessingResult %q); the inactivity monitor should drop it within ~30 s",
@@ -229,7 +230,7 @@ func TestReliabilityCredentialsChanged(t *testing.T) {
 	}
 	produce(t, b, queue, n, 2*n) // as the admin user, whose password did not change
 
-	waitFor(t, time.Minute, func() error {
+	checkfor.Within(t, time.Minute, func() error {
 		o := getESM(t, svc, id)
 		if r := aws.ToString(o.StateTransitionReason); r != "EVENT_SOURCE_AUTHN_ERROR" {
 			return fmt.Errorf("StateTransitionReason %q (%s), want EVENT_SOURCE_AUTHN_ERROR", r, aws.ToString(o.LastProcessingResult))
@@ -251,7 +252,7 @@ func TestReliabilityCredentialsChanged(t *testing.T) {
 	// PutSecretValue wakes the stopped mapping at once (no 30 s retry wait).
 	waitProcessed(t, fn, n, 2*n, 10*time.Second)
 	t.Logf("healed %v after PutSecretValue", time.Since(healed).Round(100*time.Millisecond))
-	waitFor(t, 30*time.Second, func() error {
+	checkfor.Within(t, 30*time.Second, func() error {
 		o := getESM(t, svc, id)
 		if s, r := aws.ToString(o.State), aws.ToString(o.StateTransitionReason); s != "Enabled" || r == "EVENT_SOURCE_AUTHN_ERROR" {
 			return fmt.Errorf("mapping %s, %s after the secret was fixed", s, r)

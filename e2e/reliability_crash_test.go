@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 )
 
@@ -44,7 +45,7 @@ func TestReliabilityCrashes(t *testing.T) {
 	}
 	slices.Sort(at)
 	for i, point := range at {
-		waitFor(t, 3*time.Minute, func() error {
+		checkfor.Within(t, 3*time.Minute, func() error {
 			if d := fn.distinct(); d < point {
 				return fmt.Errorf("%d of %d processed before kill %d", d, point, i+1)
 			}

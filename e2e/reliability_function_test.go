@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
@@ -92,18 +94,18 @@ func TestReliabilityLambdaFaults(t *testing.T) {
 	}
 	queue := queueFor(t)
 	createMapping(t, svc, retryingMapping("faulty", queue, secret, 1, 5))
-	sendBodies(t, b, queue, bodies)
+	queuetest.Send(t, b, queue, queuetest.Texts(bodies...)...)
 
 	initQueue := queue + ".init"
 	createMapping(t, svc, retryingMapping("broken", initQueue, secret, 1, 1))
 	initBodies := []string{"init-0", "init-1", "init-2"}
-	sendBodies(t, b, initQueue, initBodies)
+	queuetest.Send(t, b, initQueue, queuetest.Texts(initBodies...)...)
 
 	dead := waitDLQ(t, b, "DLQ."+queue, len(poison), 2*time.Minute)
 	checkDeadLettered(t, dead, poison, map[string]string{
 		"error": "refusing", "timeout": "Sandbox.Timedout", "crash": "Runtime.ExitError",
 	})
-	waitFor(t, time.Minute, func() error {
+	checkfor.Within(t, time.Minute, func() error {
 		got, _ := recordedBy(t, dir)
 		for _, body := range bodies {
 			if got[body] == 0 {
@@ -122,7 +124,7 @@ func TestReliabilityLambdaFaults(t *testing.T) {
 	checkDeadLettered(t, deadInit, initBodies, map[string]string{"init": "cannot read ORDERS_TABLE"})
 
 	// Nothing more arrives on the dead-letter queue: the good messages were not dead-lettered.
-	if extra := drainQueue(t, b, "DLQ."+queue, time.Second); len(extra) > 0 {
+	if extra := queuetest.Drain(t, b, "DLQ."+queue, time.Second); len(extra) > 0 {
 		t.Errorf("%d more messages were dead-lettered, e.g. %q", len(extra), extra[0].Data())
 	}
 }
@@ -140,12 +142,12 @@ func TestReliabilitySlowFunctionConcurrency50(t *testing.T) {
 	for i := range bodies {
 		bodies[i] = fmt.Sprintf("slow-%06d", i)
 	}
-	sendBodies(t, b, queue, bodies)
+	queuetest.Send(t, b, queue, queuetest.Texts(bodies...)...)
 	start := time.Now()
 	createMapping(t, svc, retryingMapping("slow", queue, secret, 5, 50))
 	var got map[string]int
 	var pids map[string]bool
-	waitFor(t, 4*time.Minute, func() error {
+	checkfor.Within(t, 4*time.Minute, func() error {
 		got, pids = recordedBy(t, dir)
 		if len(got) < n {
 			return fmt.Errorf("%d of %d messages processed (%d environments)", len(got), n, len(pids))
@@ -231,7 +233,7 @@ func TestReliabilityHTTPGarbage(t *testing.T) {
 			for i := range bodies {
 				bodies[i] = fmt.Sprintf("%s-%d", c.fn, i)
 			}
-			sendBodies(t, b, queue, bodies)
+			queuetest.Send(t, b, queue, queuetest.Texts(bodies...)...)
 			dead := waitDLQ(t, b, "DLQ."+queue, len(bodies), time.Minute)
 			checkDeadLettered(t, dead, bodies, map[string]string{c.fn: c.cause})
 			for _, body := range bodies {

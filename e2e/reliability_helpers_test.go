@@ -41,6 +41,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
@@ -161,7 +163,7 @@ func (c *counter) missing(from, to int) (n int, some []string) {
 // waitProcessed waits until the counter has seen msg-<from>..msg-<to-1>.
 func waitProcessed(t *testing.T, c *counter, from, to int, within time.Duration) {
 	t.Helper()
-	waitFor(t, within, func() error {
+	checkfor.Within(t, within, func() error {
 		if n, some := c.missing(from, to); n > 0 {
 			return fmt.Errorf("%d of messages %d..%d not processed, e.g. %v", n, from, to-1, some)
 		}
@@ -169,72 +171,12 @@ func waitProcessed(t *testing.T, c *counter, from, to int, within time.Duration)
 	})
 }
 
-// sendBodies sends persistent text messages with the given bodies.
-func sendBodies(t *testing.T, b *brokertest.Broker, queue string, bodies []string) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sess, err := conn.NewSession(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := sess.NewProducer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, body := range bodies {
-		m := &openwire.Message{Kind: openwire.KindText, Text: body, Persistent: true}
-		if err := p.Send(ctx, openwire.Queue(queue), m); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// drainQueue consumes and acknowledges what the queue holds, until nothing has
-// arrived for quiet, and returns it.
-func drainQueue(t *testing.T, b *brokertest.Broker, queue string, quiet time.Duration) []*openwire.Message {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sess, err := conn.NewSession(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := sess.NewConsumer(ctx, queue, openwire.ConsumerOptions{Prefetch: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*openwire.Message
-	for {
-		rctx, cancel := context.WithTimeout(ctx, quiet)
-		m, err := c.Receive(rctx)
-		cancel()
-		if err != nil {
-			break
-		}
-		if err := c.Ack(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, m)
-	}
-	_ = c.Close(ctx)
-	return out
-}
-
 // waitDLQ waits until the dead-letter queue has given n messages, and returns them.
 func waitDLQ(t *testing.T, b *brokertest.Broker, dlq string, n int, within time.Duration) []*openwire.Message {
 	t.Helper()
 	var got []*openwire.Message
-	waitFor(t, within, func() error {
-		got = append(got, drainQueue(t, b, dlq, 300*time.Millisecond)...)
+	checkfor.Within(t, within, func() error {
+		got = append(got, queuetest.Drain(t, b, dlq, 300*time.Millisecond)...)
 		if len(got) < n {
 			return fmt.Errorf("%d of %d messages on %s", len(got), n, dlq)
 		}
@@ -523,7 +465,7 @@ func goroutineDump(t *testing.T, svc *servicetest.Service) string {
 	before := len(svc.Log())
 	pid := svc.Pid()
 	syscall.Kill(pid, syscall.SIGQUIT)
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Within(t, 20*time.Second, func() error {
 		if syscall.Kill(pid, 0) == nil {
 			return fmt.Errorf("mqtrigger (pid %d) still writing its goroutine dump", pid)
 		}
@@ -589,7 +531,7 @@ func createMappingWith(t *testing.T, client *lambda.Client, in *lambda.CreateEve
 		t.Fatalf("CreateEventSourceMapping: %v", err)
 	}
 	id := aws.ToString(out.UUID)
-	waitFor(t, 30*time.Second, func() error {
+	checkfor.Within(t, 30*time.Second, func() error {
 		got, err := client.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
 		if err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -73,7 +74,7 @@ watch:
 	for _, n := range sent {
 		total += n
 	}
-	waitFor(t, 3*time.Minute, func() error {
+	checkfor.Within(t, 3*time.Minute, func() error {
 		for q := range queues {
 			for i := range sent[q] {
 				if fn.count(loadBody(q, i)) == 0 {
@@ -98,7 +99,7 @@ watch:
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, time.Minute, func() error {
+	checkfor.Within(t, time.Minute, func() error {
 		for _, id := range ids {
 			_, err := api.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
 			var nf *types.ResourceNotFoundException

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 )
 
@@ -62,13 +63,13 @@ func TestSecuritySecretsDoNotLeak(t *testing.T) {
 	}
 	badID := aws.ToString(out.UUID)
 	produce(t, b, queue, 0, 3)
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		if d := fn.distinct(); d < 3 {
 			return fmt.Errorf("%d of 3 messages processed with the secret's credentials", d)
 		}
 		return nil
 	})
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		m, err := svc.Lambda().GetEventSourceMapping(t.Context(), &lambda.GetEventSourceMappingInput{UUID: aws.String(badID)})
 		if err != nil {
 			return err

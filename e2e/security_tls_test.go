@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
@@ -137,7 +138,7 @@ func TestSecurityBrokerTLS(t *testing.T) {
 	queue := fmt.Sprintf("e2e.tls.%d", time.Now().UnixNano())
 	createMapping(t, svc, mappingInput("counter", queue, secret, 10, 1))
 	produce(t, b, queue, 0, 5)
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		if d := fn.distinct(); d < 5 {
 			return fmt.Errorf("%d of 5 messages over TLS", d)
 		}
@@ -153,7 +154,7 @@ func TestSecurityBrokerTLS(t *testing.T) {
 	}
 	produce(t, b, wrongQueue, 100, 103)
 	var result string
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		m, err := svc.Lambda().GetEventSourceMapping(t.Context(), &lambda.GetEventSourceMappingInput{UUID: out.UUID})
 		if err != nil {
 			return err

@@ -12,6 +12,8 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
@@ -28,10 +30,10 @@ func TestDeliversEveryMessageOnce(t *testing.T) {
 	const n = 1000
 	msgs := make([]*openwire.Message, n)
 	for i := range msgs {
-		msgs[i] = text(fmt.Sprintf("m-%04d", i))
+		msgs[i] = queuetest.Text(fmt.Sprintf("m-%04d", i))
 	}
-	send(t, h.broker, q, msgs...)
-	waitFor(t, 60*time.Second, func() error {
+	queuetest.Send(t, h.broker, q, msgs...)
+	checkfor.Within(t, 60*time.Second, func() error {
 		if got := rec.total(); got < n {
 			return fmt.Errorf("%d of %d delivered", got, n)
 		}
@@ -50,13 +52,13 @@ func TestDeliversEveryMessageOnce(t *testing.T) {
 			t.Fatalf("batch of %d exceeds BatchSize 10", size)
 		}
 	}
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Within(t, 10*time.Second, func() error {
 		if r := h.mapping(h.firstMapping()).LastProcessingResult; r != mapping.ResultOK {
 			return fmt.Errorf("LastProcessingResult %q", r)
 		}
 		return nil
 	})
-	if left := drain(t, h.broker, q, 300*time.Millisecond); len(left) != 0 {
+	if left := queuetest.Drain(t, h.broker, q, 300*time.Millisecond); len(left) != 0 {
 		t.Fatalf("%d messages left on the queue after they were processed", len(left))
 	}
 }
@@ -76,12 +78,12 @@ func TestBatchSizeAndWindow(t *testing.T) {
 	q := queueName(t)
 	var msgs []*openwire.Message
 	for i := 0; i < 25; i++ {
-		msgs = append(msgs, text(fmt.Sprint(i)))
+		msgs = append(msgs, queuetest.Text(fmt.Sprint(i)))
 	}
-	send(t, h.broker, q, msgs...) // all there before the mapping starts
+	queuetest.Send(t, h.broker, q, msgs...) // all there before the mapping starts
 	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
 		MaximumBatchingWindowInSeconds: intp(1), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
-	waitFor(t, 30*time.Second, func() error {
+	checkfor.Within(t, 30*time.Second, func() error {
 		if rec.total() < 25 {
 			return fmt.Errorf("%d of 25", rec.total())
 		}
@@ -98,10 +100,10 @@ func TestBatchSizeAndWindow(t *testing.T) {
 	h2.create(mapping.Config{FunctionName: "fn", Queues: []string{q2}, BatchSize: 100,
 		MaximumBatchingWindowInSeconds: intp(2), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
 	for i := 0; i < 3; i++ {
-		send(t, h2.broker, q2, text(fmt.Sprint("w", i)))
+		queuetest.Send(t, h2.broker, q2, queuetest.Text(fmt.Sprint("w", i)))
 		time.Sleep(200 * time.Millisecond) // spacing the sends is the point of the test
 	}
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Within(t, 10*time.Second, func() error {
 		if rec2.total() < 3 {
 			return fmt.Errorf("%d of 3", rec2.total())
 		}
@@ -127,10 +129,10 @@ func TestPayloadCap(t *testing.T) {
 		return &openwire.Message{Kind: openwire.KindBytes, Body: body, Persistent: true}
 	}
 	// 2 MB each: 2.7 MB in base64, so two per 6 MB event.
-	send(t, b, q, big('a', 2<<20), big('b', 2<<20), big('c', 2<<20), big('d', 7<<20), big('e', 2<<20))
+	queuetest.Send(t, b, q, big('a', 2<<20), big('b', 2<<20), big('c', 2<<20), big('d', 7<<20), big('e', 2<<20))
 	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
 		MaximumBatchingWindowInSeconds: intp(1), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		if rec.total() < 4 {
 			return fmt.Errorf("%d of 4", rec.total())
 		}
@@ -141,7 +143,7 @@ func TestPayloadCap(t *testing.T) {
 			t.Fatalf("batch sizes %v: a batch of 3 × 2 MB exceeds 6 MB", rec.batchSizes())
 		}
 	}
-	dead := drain(t, b, "DLQ."+q, 2*time.Second)
+	dead := queuetest.Drain(t, b, "DLQ."+q, 2*time.Second)
 	if len(dead) != 1 || len(dead[0].Body) != 7<<20 {
 		t.Fatalf("dead-letter queue holds %d messages, want the 7 MB one", len(dead))
 	}
@@ -160,22 +162,22 @@ func TestFilterCriteria(t *testing.T) {
 			{Pattern: `{"data":{"kind":["order"],"total":[{"numeric":[">",100]}]}}`},
 			{Pattern: `{"data":[{"prefix":"URGENT:"}]}`},
 		}}})
-	send(t, h.broker, q,
-		text(`{"kind":"order","total":150}`), // matches
-		text(`{"kind":"order","total":50}`),  // no
-		text(`{"kind":"refund","total":500}`),
-		text("URGENT: call back"), // matches
-		text("later: call back"),
+	queuetest.Send(t, h.broker, q,
+		queuetest.Text(`{"kind":"order","total":150}`), // matches
+		queuetest.Text(`{"kind":"order","total":50}`),  // no
+		queuetest.Text(`{"kind":"refund","total":500}`),
+		queuetest.Text("URGENT: call back"), // matches
+		queuetest.Text("later: call back"),
 		&openwire.Message{Kind: openwire.KindBytes, Body: []byte{0xff, 0xfe}, Persistent: true}, // not UTF-8: no match
 	)
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.total() < 2 {
 			return fmt.Errorf("%d of 2", rec.total())
 		}
 		return nil
 	})
-	waitFor(t, 10*time.Second, func() error {
-		left := drain(t, h.broker, q, 200*time.Millisecond)
+	checkfor.Within(t, 10*time.Second, func() error {
+		left := queuetest.Drain(t, h.broker, q, 200*time.Millisecond)
 		if len(left) != 0 {
 			return fmt.Errorf("%d unmatched messages still on the queue", len(left))
 		}
@@ -233,16 +235,16 @@ func TestRedeliveryThenDeadLetter(t *testing.T) {
 				if i%5 == 0 {
 					body = fmt.Sprintf("bad-%02d", i)
 				}
-				msgs = append(msgs, text(body))
+				msgs = append(msgs, queuetest.Text(body))
 			}
-			send(t, b, q, msgs...)
+			queuetest.Send(t, b, q, msgs...)
 			h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: tc.batch,
 				MaximumBatchingWindowInSeconds: intp(0), FunctionResponseTypes: tc.types,
 				ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 2}})
 
 			var dead []*openwire.Message
-			waitFor(t, 60*time.Second, func() error {
-				dead = append(dead, drain(t, b, "DLQ."+q, 100*time.Millisecond)...)
+			checkfor.Within(t, 60*time.Second, func() error {
+				dead = append(dead, queuetest.Drain(t, b, "DLQ."+q, 100*time.Millisecond)...)
 				if len(dead) < 4 {
 					return fmt.Errorf("%d of 4 bad messages dead-lettered", len(dead))
 				}
@@ -288,17 +290,17 @@ func TestUnsupportedKindsDeadLettered(t *testing.T) {
 	rec := newRecorder(t, nil)
 	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	send(t, b, q,
+	queuetest.Send(t, b, q,
 		&openwire.Message{Kind: openwire.KindMap, Map: map[string]any{"a": int32(1)}, Persistent: true},
-		text("after"))
+		queuetest.Text("after"))
 	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.deliveries()["after"] != 1 {
 			return fmt.Errorf("text message not delivered yet")
 		}
 		return nil
 	})
-	dead := drain(t, b, "DLQ."+q, time.Second)
+	dead := queuetest.Drain(t, b, "DLQ."+q, time.Second)
 	if len(dead) != 1 || dead[0].Kind != openwire.KindMap {
 		t.Fatalf("dead-letter queue: %d messages, want the map message", len(dead))
 	}

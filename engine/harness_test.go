@@ -23,6 +23,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/engine"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
@@ -209,7 +210,7 @@ func (h *harness) mapping(id string) *store.Mapping {
 
 func (h *harness) waitState(id, state string) {
 	h.t.Helper()
-	waitFor(h.t, 30*time.Second, func() error {
+	checkfor.Within(h.t, 30*time.Second, func() error {
 		rec, err := h.store.GetMapping(context.Background(), id)
 		if err != nil {
 			return err
@@ -219,84 +220,6 @@ func (h *harness) waitState(id, state string) {
 		}
 		return nil
 	})
-}
-
-// waitFor polls fn until it returns nil or the time is up.
-func waitFor(t *testing.T, total time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", total, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// send puts messages on a queue with the Go client.
-func send(t *testing.T, b *brokertest.Broker, queue string, msgs ...*openwire.Message) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sess, err := conn.NewSession(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := sess.NewProducer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		if err := p.Send(ctx, openwire.Queue(queue), m); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func text(body string) *openwire.Message {
-	return &openwire.Message{Kind: openwire.KindText, Text: body, Persistent: true}
-}
-
-// drain reads what is left on a queue (without waiting long) and acks it.
-func drain(t *testing.T, b *brokertest.Broker, queue string, wait time.Duration) []*openwire.Message {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := openwire.Dial(ctx, b.URL, openwire.Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sess, err := conn.NewSession(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := sess.NewConsumer(ctx, queue, openwire.ConsumerOptions{Prefetch: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*openwire.Message
-	for {
-		rctx, cancel := context.WithTimeout(ctx, wait)
-		m, err := c.Receive(rctx)
-		cancel()
-		if err != nil {
-			break
-		}
-		out = append(out, m)
-		if err := c.Ack(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
 }
 
 // recorder is an HTTP function that records every invocation.
@@ -379,7 +302,7 @@ func storeFilter() store.MappingFilter { return store.MappingFilter{} }
 func waitQueueEmpty(t *testing.T, b *brokertest.Broker, queue string, total time.Duration) {
 	t.Helper()
 	tool := jms.New(t)
-	waitFor(t, total, func() error {
+	checkfor.Within(t, total, func() error {
 		n, err := tool.QueueSize(context.Background(), b.URL, b.User, b.Password, queue)
 		if err != nil {
 			return err

@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 )
 
@@ -109,7 +111,7 @@ func TestJavaToLambdaFunction(t *testing.T) {
 	h.create(mapping.Config{FunctionName: "recorder", Queues: []string{q}, BatchSize: 100, MaximumBatchingWindowInSeconds: intp(0)})
 
 	var got []recorded
-	waitFor(t, 4*time.Minute, func() error {
+	checkfor.Within(t, 4*time.Minute, func() error {
 		got = readRecorded(t, recordDir)
 		if len(got) < n {
 			return fmt.Errorf("%d of %d messages recorded by the function", len(got), n)
@@ -130,7 +132,7 @@ func TestJavaToLambdaFunction(t *testing.T) {
 		}
 		compare(t, i, m, r)
 	}
-	if left := drain(t, h.broker, q, 300*time.Millisecond); len(left) != 0 {
+	if left := queuetest.Drain(t, h.broker, q, 300*time.Millisecond); len(left) != 0 {
 		t.Fatalf("%d messages left on the queue", len(left))
 	}
 }

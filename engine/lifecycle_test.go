@@ -10,6 +10,8 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
@@ -19,14 +21,14 @@ import (
 func numbered(prefix string, from, to int) []*openwire.Message {
 	var out []*openwire.Message
 	for i := from; i < to; i++ {
-		out = append(out, text(fmt.Sprintf("%s-%05d", prefix, i)))
+		out = append(out, queuetest.Text(fmt.Sprintf("%s-%05d", prefix, i)))
 	}
 	return out
 }
 
 func waitDelivered(t *testing.T, rec *recorder, n int, total time.Duration) {
 	t.Helper()
-	waitFor(t, total, func() error {
+	checkfor.Within(t, total, func() error {
 		if got := len(rec.deliveries()); got < n {
 			return fmt.Errorf("%d of %d distinct messages delivered", got, n)
 		}
@@ -41,12 +43,12 @@ func TestDisableEnableDelete(t *testing.T) {
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
 	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
-	send(t, h.broker, q, numbered("a", 0, 10)...)
+	queuetest.Send(t, h.broker, q, numbered("a", 0, 10)...)
 	waitDelivered(t, rec, 10, 20*time.Second)
 
 	h.update(id, mapping.StateDisabling, func(c *mapping.Config) { c.Enabled = false })
 	h.waitState(id, mapping.StateDisabled)
-	send(t, h.broker, q, numbered("b", 0, 10)...)
+	queuetest.Send(t, h.broker, q, numbered("b", 0, 10)...)
 	// Nothing may arrive while disabled; give a running consumer time to show itself.
 	deadline := time.Now().Add(1500 * time.Millisecond)
 	for time.Now().Before(deadline) {
@@ -61,7 +63,7 @@ func TestDisableEnableDelete(t *testing.T) {
 	waitDelivered(t, rec, 20, 20*time.Second)
 
 	h.update(id, mapping.StateDeleting, func(*mapping.Config) {})
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Within(t, 20*time.Second, func() error {
 		_, err := h.store.GetMapping(context.Background(), id)
 		if !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("mapping still there (err %v)", err)
@@ -77,8 +79,8 @@ func TestUpdateMidStreamLosesNothing(t *testing.T) {
 	q := queueName(t)
 	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 5, MaximumBatchingWindowInSeconds: intp(0),
 		ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 2}})
-	send(t, h.broker, q, numbered("u", 0, 1000)...)
-	waitFor(t, 20*time.Second, func() error {
+	queuetest.Send(t, h.broker, q, numbered("u", 0, 1000)...)
+	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.total() < 100 {
 			return fmt.Errorf("%d delivered", rec.total())
 		}
@@ -89,7 +91,7 @@ func TestUpdateMidStreamLosesNothing(t *testing.T) {
 		c.ScalingConfig = &mapping.ScalingConfig{MaximumConcurrency: 4}
 	})
 	h.waitState(id, mapping.StateEnabled)
-	send(t, h.broker, q, numbered("u", 1000, 2000)...)
+	queuetest.Send(t, h.broker, q, numbered("u", 1000, 2000)...)
 	waitDelivered(t, rec, 2000, 60*time.Second)
 	var cfg mapping.Config
 	json.Unmarshal(h.mapping(id).Config, &cfg)
@@ -114,10 +116,10 @@ func TestRefusedCredentials(t *testing.T) {
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
 	bad := h.putSecret("wrong-password", h.broker.User, "not-the-password")
-	send(t, h.broker, q, text("waiting"))
+	queuetest.Send(t, h.broker, q, queuetest.Text("waiting"))
 	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, MaximumBatchingWindowInSeconds: intp(0),
 		SourceAccessConfigurations: []mapping.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: bad}}})
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Within(t, 20*time.Second, func() error {
 		m := h.mapping(id)
 		if m.StateTransitionReason != mapping.ReasonEventSourceAuthnError {
 			return fmt.Errorf("reason %q, result %q", m.StateTransitionReason, m.LastProcessingResult)
@@ -132,7 +134,7 @@ func TestRefusedCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDelivered(t, rec, 1, 30*time.Second)
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Within(t, 10*time.Second, func() error {
 		if m := h.mapping(id); m.StateTransitionReason != mapping.ReasonUserInitiated || m.State != mapping.StateEnabled {
 			return fmt.Errorf("state %s reason %s", m.State, m.StateTransitionReason)
 		}
@@ -145,15 +147,15 @@ func TestRefusedCredentials(t *testing.T) {
 func TestMissingFunction(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	q := queueName(t)
-	send(t, h.broker, q, text("kept"))
+	queuetest.Send(t, h.broker, q, queuetest.Text("kept"))
 	id := h.create(mapping.Config{FunctionName: "nope", Queues: []string{q}})
-	waitFor(t, 20*time.Second, func() error {
+	checkfor.Within(t, 20*time.Second, func() error {
 		if m := h.mapping(id); m.StateTransitionReason != mapping.ReasonFunctionConfigInvalid {
 			return fmt.Errorf("reason %q", m.StateTransitionReason)
 		}
 		return nil
 	})
-	left := drain(t, h.broker, q, time.Second)
+	left := queuetest.Drain(t, h.broker, q, time.Second)
 	if len(left) != 1 || left[0].RedeliveryCounter != 0 {
 		t.Fatalf("queue holds %d messages; the message must wait untouched", len(left))
 	}
@@ -167,8 +169,8 @@ func TestBrokerRestartMidStream(t *testing.T) {
 	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
 	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
-	send(t, b, q, numbered("r", 0, 2000)...)
-	waitFor(t, 20*time.Second, func() error {
+	queuetest.Send(t, b, q, numbered("r", 0, 2000)...)
+	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.total() < 200 {
 			return fmt.Errorf("%d delivered", rec.total())
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 )
 
@@ -49,7 +51,7 @@ func TestScalesUpAndDown(t *testing.T) {
 	})
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	send(t, h.broker, q, numbered("s", 0, 600)...)
+	queuetest.Send(t, h.broker, q, numbered("s", 0, 600)...)
 	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
 		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 4}})
 	waitDelivered(t, rec, 600, 60*time.Second)
@@ -57,7 +59,7 @@ func TestScalesUpAndDown(t *testing.T) {
 		t.Fatalf("peak concurrent invocations %d, want 3 or 4 (MaximumConcurrency 4)", p)
 	}
 	// IdleTimeout is 1 s in the harness: extra consumers leave soon after the drain.
-	waitFor(t, 15*time.Second, func() error {
+	checkfor.Within(t, 15*time.Second, func() error {
 		if c := h.consumers(); c != 1 {
 			return fmt.Errorf("%v consumers running, want 1 after the queue drained", c)
 		}
@@ -84,11 +86,11 @@ func TestOrderKeptWithConcurrencyOne(t *testing.T) {
 	})
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	send(t, h.broker, q, numbered("o", 0, 10)...)
+	queuetest.Send(t, h.broker, q, numbered("o", 0, 10)...)
 	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 1,
 		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
 	waitDelivered(t, rec, 10, 30*time.Second)
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Within(t, 10*time.Second, func() error {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(order) < 10 {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 )
 
 // BenchmarkInvoke measures the per-invocation cost of a no-op aws-lambda-go
@@ -43,7 +45,7 @@ func BenchmarkInvoke(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { server.Process.Kill(); server.Wait() }()
-	checkFor(b, 5*time.Second, 10*time.Millisecond, func() error {
+	checkfor.Within(b, 5*time.Second, func() error {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()

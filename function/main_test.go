@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
-	"net/http/httptest"
 
 	"github.com/mqtrigger/mqtrigger/store"
 )
@@ -252,22 +251,6 @@ func invokeFail(t testing.TB, reg *Registry, name, data string) (errorBody, *Res
 		t.Fatalf("error payload %q: %v", res.Payload, err)
 	}
 	return eb, res
-}
-
-// checkFor polls fn until it returns nil or total passes.
-func checkFor(t testing.TB, total, every time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(every)
-	}
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

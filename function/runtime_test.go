@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -94,7 +95,7 @@ func TestLambdaHandler(t *testing.T) {
 
 	t.Run("output logged with request ID", func(t *testing.T) {
 		got := invokeOK(t, te.reg, "orders", "log")
-		checkFor(t, 2*time.Second, 10*time.Millisecond, func() error {
+		checkfor.Within(t, 2*time.Second, func() error {
 			want := fmt.Sprintf(`"msg":"hello from the handler","function":"orders","requestId":"%s","stream":"stdout"`, got.RequestID)
 			if !contains(te.logs.String(), want) {
 				return fmt.Errorf("log lacks %s", want)
@@ -171,7 +172,7 @@ func TestLambdaHandler(t *testing.T) {
 		if err != nil || inv.StatusCode != 202 {
 			t.Fatalf("Event: %v %+v", err, inv)
 		}
-		checkFor(t, 3*time.Second, 10*time.Millisecond, func() error {
+		checkfor.Within(t, 3*time.Second, func() error {
 			if n := countSubstr(te.logs.String(), `"msg":"hello from the handler"`); n < 2 {
 				return fmt.Errorf("the Event invocation did not run (log lines: %d)", n)
 			}
@@ -325,7 +326,7 @@ func TestIdleReaping(t *testing.T) {
 		defer p.mu.Unlock()
 		return p.total
 	}
-	checkFor(t, 3*time.Second, 20*time.Millisecond, func() error {
+	checkfor.Within(t, 3*time.Second, func() error {
 		if n := envs("reaped"); n != 0 {
 			return fmt.Errorf("%d idle environments still running", n)
 		}
@@ -360,7 +361,7 @@ func TestClose(t *testing.T) {
 		_, err := te.reg.Invoke(context.Background(), "local", mqEvent(t, "sleep"))
 		busy <- err
 	}()
-	checkFor(t, 2*time.Second, 5*time.Millisecond, func() error {
+	checkfor.Within(t, 2*time.Second, func() error {
 		p := te.reg.configured["local"].backend.(*pool)
 		p.mu.Lock()
 		defer p.mu.Unlock()

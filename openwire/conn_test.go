@@ -42,22 +42,6 @@ func dialShared(t testing.TB, cfg Config) *Conn {
 	return c
 }
 
-// waitFor polls fn until it returns nil or the timeout passes.
-func waitFor(t testing.TB, timeout time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met after %v: %v", timeout, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func mustSession(t testing.TB, c *Conn, transacted bool) *Session {
 	t.Helper()
 	s, err := c.NewSession(testCtx(t, 10*time.Second), transacted)

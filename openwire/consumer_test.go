@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 )
 
 func fastPolicy(max int) RedeliveryPolicy {
@@ -83,7 +85,7 @@ func TestTryReceive(t *testing.T) {
 	}
 	sendTexts(t, c, Queue(q), "a", "b")
 	var got []*Message
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Within(t, 5*time.Second, func() error {
 		if m := k.TryReceive(); m != nil {
 			got = append(got, m)
 		}
@@ -131,7 +133,7 @@ func TestRedeliverThenDeadLetter(t *testing.T) {
 			break
 		}
 		// redeliveries do not block newer messages, but once due they come first
-		waitFor(t, 5*time.Second, func() error {
+		checkfor.Within(t, 5*time.Second, func() error {
 			k.mu.Lock()
 			defer k.mu.Unlock()
 			if len(k.ready) == 0 {

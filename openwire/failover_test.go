@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 )
 
 // A broker restart under a failover URL: the connection comes back by itself,
@@ -37,7 +38,7 @@ func TestFailoverSurvivesBrokerRestart(t *testing.T) {
 	if err := b.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, func() error {
+	checkfor.Within(t, 60*time.Second, func() error {
 		if reconnects.Load() == 0 {
 			return errors.New("no reconnect yet")
 		}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 )
 
 // fakeBroker completes the WireFormatInfo exchange, answers every request with a
@@ -104,7 +106,7 @@ func TestClientSendsKeepAlives(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	waitFor(t, 5*time.Second, func() error {
+	checkfor.Within(t, 5*time.Second, func() error {
 		if f.keepAlives.Load() < 2 {
 			return errors.New("fewer than 2 keep-alives")
 		}

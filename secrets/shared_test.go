@@ -2,63 +2,19 @@ package secrets
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 	"github.com/mqtrigger/mqtrigger/store"
 )
-
-// pgURL returns a URL for a fresh PostgreSQL schema, dropped when the test ends.
-// MQTRIGGER_TEST_POSTGRES names the database (default: the local test database);
-// "off" skips; an unreachable database fails the test.
-func pgURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("MQTRIGGER_TEST_POSTGRES")
-	if base == "off" {
-		t.Skip("MQTRIGGER_TEST_POSTGRES=off")
-	}
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PostgreSQL is unreachable: %v (set MQTRIGGER_TEST_POSTGRES=off to skip)", err)
-	}
-	defer c.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "mqt_" + hex.EncodeToString(b)
-	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
 
 // Two nodes share a PostgreSQL store: a secret created on one is read on the other,
 // and concurrent PutValue calls all land, one after the other.
 func TestSharedPostgresStore(t *testing.T) {
-	url := pgURL(t)
+	url := pgtest.Schema(t)
 	ctx := context.Background()
 	var nodes []*Manager
 	for i := 0; i < 2; i++ {

@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +23,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/store"
 )
@@ -316,7 +314,7 @@ func TestRestartSQLite(t *testing.T) {
 }
 
 func TestRestartPostgres(t *testing.T) {
-	testRestart(t, pgSchema(t))
+	testRestart(t, pgtest.Schema(t))
 }
 
 func testRestart(t *testing.T, storeURL string) {
@@ -376,42 +374,6 @@ func testRestart(t *testing.T, storeURL string) {
 	if _, ended := ts.engine.state(); !ended {
 		t.Fatal("the engine was not stopped")
 	}
-}
-
-// pgSchema gives the test a PostgreSQL schema of its own, dropped at the end.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("MQTRIGGER_TEST_POSTGRES")
-	if base == "off" {
-		t.Skip("MQTRIGGER_TEST_POSTGRES=off")
-	}
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PostgreSQL is unreachable: %v (start it, set MQTRIGGER_TEST_POSTGRES to another URL, or to off)", err)
-	}
-	defer c.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "mqt_server_" + hex.EncodeToString(b)
-	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return base + "&search_path=" + schema
 }
 
 func TestBadConfigFailsFirst(t *testing.T) {

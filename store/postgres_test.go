@@ -2,67 +2,13 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 )
-
-const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// testPostgresURL is the database the PostgreSQL tests use: MQTRIGGER_TEST_POSTGRES,
-// or the local test database. MQTRIGGER_TEST_POSTGRES=off skips them; otherwise an
-// unreachable database fails the tests.
-func testPostgresURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("MQTRIGGER_TEST_POSTGRES")
-	if u == "off" {
-		t.Skip("MQTRIGGER_TEST_POSTGRES=off")
-	}
-	if u == "" {
-		u = defaultTestPostgres
-	}
-	return u
-}
-
-// pgSchema creates a fresh schema, dropped when the test ends, and returns a URL
-// whose search_path selects it.
-func pgSchema(t testing.TB) string {
-	t.Helper()
-	base := testPostgresURL(t)
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("PostgreSQL at %s is unreachable: %v (start it, point MQTRIGGER_TEST_POSTGRES at another one, or set MQTRIGGER_TEST_POSTGRES=off)", redactURL(base), err)
-	}
-	defer c.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "mqt_" + hex.EncodeToString(b)
-	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
 
 func rawPostgres(t *testing.T, url string, stmts ...string) {
 	t.Helper()
@@ -81,7 +27,7 @@ func rawPostgres(t *testing.T, url string, stmts ...string) {
 
 func openTestPostgres(t *testing.T) Store {
 	t.Helper()
-	st, err := Open(context.Background(), pgSchema(t), "")
+	st, err := Open(context.Background(), pgtest.Schema(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +38,7 @@ func openTestPostgres(t *testing.T) Store {
 func TestPostgres(t *testing.T) { testStore(t, openTestPostgres) }
 
 func TestPostgresReopen(t *testing.T) {
-	url := pgSchema(t)
+	url := pgtest.Schema(t)
 	st, err := Open(context.Background(), url, "")
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +49,7 @@ func TestPostgresReopen(t *testing.T) {
 // Two nodes sharing one database see each other's writes at once, and their
 // conflicting updates are caught.
 func TestPostgresTwoNodes(t *testing.T) {
-	url := pgSchema(t)
+	url := pgtest.Schema(t)
 	ctx := context.Background()
 	a, err := Open(ctx, url, "")
 	if err != nil {
@@ -137,7 +83,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 }
 
 func TestPostgresUpgradeFromV1(t *testing.T) {
-	url := pgSchema(t)
+	url := pgtest.Schema(t)
 	stmts := append([]string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`},
 		migrations[0].postgres...)
 	rawPostgres(t, url, append(stmts, v1Rows...)...)
@@ -154,7 +100,7 @@ func TestPostgresUpgradeFromV1(t *testing.T) {
 }
 
 func TestPostgresRefusesNewerSchema(t *testing.T) {
-	url := pgSchema(t)
+	url := pgtest.Schema(t)
 	st, err := Open(context.Background(), url, "")
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +114,7 @@ func TestPostgresRefusesNewerSchema(t *testing.T) {
 
 // Nodes starting together on an empty database migrate it once.
 func TestPostgresConcurrentOpen(t *testing.T) {
-	url := pgSchema(t)
+	url := pgtest.Schema(t)
 	errs := make(chan error, 3)
 	for i := 0; i < 3; i++ {
 		go func() {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 )
 
 func benchmarkStore(b *testing.B, st Store) {
@@ -37,7 +39,7 @@ func BenchmarkSQLite(b *testing.B) {
 }
 
 func BenchmarkPostgres(b *testing.B) {
-	url := pgSchema(b)
+	url := pgtest.Schema(b)
 	st, err := Open(context.Background(), url, "")
 	if err != nil {
 		b.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/fakebroker"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
@@ -36,21 +37,6 @@ func config() openwire.Config {
 	return openwire.Config{
 		MaxFrameSize: frameLimit, DialTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-}
-
-func waitFor(t *testing.T, total time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", total, err)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -242,7 +228,7 @@ func TestBadInputUndecodableBodyIsPoisoned(t *testing.T) {
 			}
 			defer conn.Close()
 			k := consume(t, conn)
-			waitFor(t, 5*time.Second, func() error {
+			checkfor.Within(t, 5*time.Second, func() error {
 				if len(s.PoisonCauses()) == 0 {
 					return errors.New("no poison ack for the undecodable message")
 				}
@@ -279,7 +265,7 @@ func TestBadInputFailoverReconnectsAfterMalformedFrame(t *testing.T) {
 			}
 			defer conn.Close()
 			consume(t, conn)
-			waitFor(t, 10*time.Second, func() error {
+			checkfor.Within(t, 10*time.Second, func() error {
 				mu.Lock()
 				defer mu.Unlock()
 				if len(causes) == 0 {
@@ -360,7 +346,7 @@ func TestBadInputFailoverMovesOnToRealBroker(t *testing.T) {
 			var k *openwire.Consumer
 			var p *openwire.Producer
 			var m *openwire.Message
-			waitFor(t, 15*time.Second, func() error {
+			checkfor.Within(t, 15*time.Second, func() error {
 				sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
 				defer scancel()
 				if k == nil {
@@ -412,7 +398,7 @@ func TestBadInputCompressedBombIsBounded(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	consume(t, conn)
-	waitFor(t, 10*time.Second, func() error {
+	checkfor.Within(t, 10*time.Second, func() error {
 		if len(s.PoisonCauses()) == 0 {
 			return errors.New("no poison ack for the bomb")
 		}

@@ -106,6 +106,10 @@ type Service struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	addr    string
+
+	clientsOnce sync.Once
+	lambda      *lambda.Client
+	secrets     *secretsmanager.Client
 }
 
 // Start writes the config and starts the service; it is stopped when the test ends.
@@ -296,13 +300,21 @@ func (s *Service) AWSConfig() aws.Config {
 }
 
 // Lambda is a Lambda client for the service.
+// It is made once per Service, so its kept-alive connections are reused.
 func (s *Service) Lambda() *lambda.Client {
-	return lambda.NewFromConfig(s.AWSConfig(), func(o *lambda.Options) { o.BaseEndpoint = aws.String(s.URL) })
+	s.clientsOnce.Do(s.makeClients)
+	return s.lambda
 }
 
 // SecretsManager is a Secrets Manager client for the service.
 func (s *Service) SecretsManager() *secretsmanager.Client {
-	return secretsmanager.NewFromConfig(s.AWSConfig(), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.URL) })
+	s.clientsOnce.Do(s.makeClients)
+	return s.secrets
+}
+
+func (s *Service) makeClients() {
+	s.lambda = lambda.NewFromConfig(s.AWSConfig(), func(o *lambda.Options) { o.BaseEndpoint = aws.String(s.URL) })
+	s.secrets = secretsmanager.NewFromConfig(s.AWSConfig(), func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(s.URL) })
 }
 
 // CreateBasicAuthSecret stores broker credentials and returns the secret's ARN.
