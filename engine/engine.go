@@ -365,21 +365,5 @@ func settles(from, to string) bool {
 func (e *Engine) report(uuid, reason, result string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for attempt := 0; attempt < 10; attempt++ {
-		rec, err := e.opts.Store.GetMapping(ctx, uuid)
-		if err != nil {
-			return
-		}
-		if rec.StateTransitionReason == reason && rec.LastProcessingResult == result {
-			return
-		}
-		if reason != "" {
-			rec.StateTransitionReason = reason
-		}
-		rec.LastProcessingResult = result
-		err = e.opts.Store.UpdateMapping(ctx, rec)
-		if err == nil || !errors.Is(err, store.ErrConflict) {
-			return
-		}
-	}
+	e.setState(ctx, uuid, "", reason, result)
 }

@@ -26,9 +26,8 @@ type worker struct {
 	policy openwire.RedeliveryPolicy
 	sess   *openwire.Session
 	cons   *openwire.Consumer
-	size   int               // event bytes of the batch being built
-	carry  *openwire.Message // received but left for the next batch (6 MB cap)
-	left   bool              // left because idle; its slot is already given back
+	carry  *carried // received but left for the next batch (6 MB cap)
+	left   bool     // left because idle; its slot is already given back
 }
 
 func (w *worker) run(ctx context.Context) error {
@@ -63,23 +62,17 @@ func (w *worker) run(ctx context.Context) error {
 	}()
 
 	for {
-		batch, err := w.collect(ctx)
+		b, err := w.collect(ctx)
 		if err != nil {
 			if ctx.Err() != nil || w.left {
 				return nil
 			}
 			return err
 		}
-		if len(batch) == 0 {
-			if ctx.Err() != nil {
-				return nil
-			}
-			continue
-		}
-		if len(batch) >= r.cfg.BatchSize {
+		if len(b.msgs) >= r.cfg.BatchSize {
 			r.wantMore()
 		}
-		if err := w.process(batch); err != nil {
+		if err := w.process(b); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -93,28 +86,43 @@ func prefetchFor(batchSize int) int {
 	return min(max(2*batchSize, 10), 2000)
 }
 
+// batch is a batch being built or processed: the messages, their event records
+// (built once, on arrival) and the event's size in bytes.
+type batch struct {
+	msgs    []*openwire.Message
+	records []event.Record
+	size    int
+}
+
+func (b *batch) add(m *openwire.Message, rec event.Record, size int) {
+	b.msgs = append(b.msgs, m)
+	b.records = append(b.records, rec)
+	b.size += size
+}
+
 // collect gathers the next batch: up to BatchSize messages, until the batching window
 // passes (with a window of 0, whatever is already here), and never more than the
 // 6 MB event payload. Messages the event cannot carry are dead-lettered on the way.
 // When ctx ends mid-batch, what was gathered is returned to be invoked.
-func (w *worker) collect(ctx context.Context) ([]*openwire.Message, error) {
+func (w *worker) collect(ctx context.Context) (*batch, error) {
 	r := w.r
-	first := w.carry
-	w.carry = nil
-	for first == nil {
+	b := &batch{size: envelopeBytes}
+	if c := w.carry; c != nil {
+		w.carry = nil
+		b.add(c.m, c.rec, c.size)
+	}
+	for len(b.msgs) == 0 {
 		m, err := w.receiveFirst(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if w.admit(m) {
-			first = m
+		if rec, size, ok := w.admit(m); ok {
+			b.add(m, rec, size)
 		}
 	}
-	batch := []*openwire.Message{first}
-	w.size = envelopeBytes + recordSize(first)
 	window := r.cfg.BatchingWindow()
 	deadline := time.Now().Add(window)
-	for len(batch) < r.cfg.BatchSize {
+	for len(b.msgs) < r.cfg.BatchSize {
 		m := w.cons.TryReceive()
 		if m == nil {
 			remaining := time.Until(deadline)
@@ -129,21 +137,29 @@ func (w *worker) collect(ctx context.Context) ([]*openwire.Message, error) {
 				if rctx.Err() != nil { // window over or stopping: send what we have
 					break
 				}
-				return batch, err
+				// The connection failed; what was gathered is unacknowledged and
+				// goes back to the broker when the consumer closes.
+				return nil, err
 			}
 		}
-		if !w.admit(m) {
+		rec, size, ok := w.admit(m)
+		if !ok {
 			continue
 		}
-		n := recordSize(m)
-		if w.size+n > mapping.MaxPayloadBytes {
-			w.carry = m
+		if b.size+size > mapping.MaxPayloadBytes {
+			w.carry = &carried{m, rec, size}
 			break
 		}
-		w.size += n
-		batch = append(batch, m)
+		b.add(m, rec, size)
 	}
-	return batch, nil
+	return b, nil
+}
+
+// carried is a message left for the next batch by the 6 MB cap.
+type carried struct {
+	m    *openwire.Message
+	rec  event.Record
+	size int
 }
 
 // receiveFirst waits for the first message of a batch. An extra worker that waits
@@ -166,50 +182,53 @@ func (w *worker) receiveFirst(ctx context.Context) (*openwire.Message, error) {
 	}
 }
 
-// admit counts a received message and dead-letters the ones no aws:mq event can
-// carry: kinds other than text and bytes, and messages larger than 6 MB by
-// themselves. Lambda drops the latter silently; mqtrigger says why.
-func (w *worker) admit(m *openwire.Message) bool {
+// admit counts a received message, builds its event record, and dead-letters the
+// messages no aws:mq event can carry: kinds other than text and bytes, and messages
+// larger than 6 MB by themselves. Lambda drops the latter silently; mqtrigger says why.
+func (w *worker) admit(m *openwire.Message) (rec event.Record, size int, ok bool) {
 	r := w.r
 	r.m.received.Inc()
 	var cause string
-	switch {
-	case m.Kind != openwire.KindText && m.Kind != openwire.KindBytes:
+	if m.Kind != openwire.KindText && m.Kind != openwire.KindBytes {
 		cause = fmt.Sprintf("mqtrigger: %s messages cannot be delivered in an aws:mq event (only text and bytes messages)", m.Kind)
-	case envelopeBytes+recordSize(m) > mapping.MaxPayloadBytes:
-		cause = fmt.Sprintf("mqtrigger: message of %d bytes exceeds the 6 MB synchronous invocation payload limit", len(m.Data()))
-	default:
-		return true
+	} else {
+		rec = toRecord(m)
+		size = event.RecordSize(&rec)
+		if envelopeBytes+size <= mapping.MaxPayloadBytes {
+			return rec, size, true
+		}
+		cause = fmt.Sprintf("mqtrigger: message of %d bytes exceeds the 6 MB synchronous invocation payload limit", len(rec.Data))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := w.cons.Poison(ctx, cause, m); err != nil {
 		r.log.Warn("dead-lettering an undeliverable message failed; the broker will redeliver it", "message_id", m.ID, "err", err)
-		return false
+		return rec, 0, false
 	}
 	r.m.deadLettered.Inc()
 	r.log.Warn("message dead-lettered", "message_id", m.ID, "cause", cause)
-	return false
+	return rec, 0, false
 }
 
 // process filters a batch, invokes the function and settles every message: acked on
 // success, redelivered (or dead-lettered past the limit) on failure.
-func (w *worker) process(batch []*openwire.Message) error {
+func (w *worker) process(b *batch) error {
 	r := w.r
 	// Settling uses its own context: a stopping mapping still finishes its batch.
 	ctx := context.Background()
 
-	records := make([]event.Record, 0, len(batch))
-	matched := batch[:0:0]
+	matched, records := b.msgs, b.records
 	var filtered []*openwire.Message
-	for _, m := range batch {
-		data := m.Data()
-		if r.filter != nil && !r.filter.Match(data) {
-			filtered = append(filtered, m)
-			continue
+	if r.filter != nil {
+		matched, records = nil, nil
+		for i, m := range b.msgs {
+			if r.filter.Match(b.records[i].Data) {
+				matched = append(matched, m)
+				records = append(records, b.records[i])
+			} else {
+				filtered = append(filtered, m)
+			}
 		}
-		matched = append(matched, m)
-		records = append(records, toRecord(m, data))
 	}
 	if len(filtered) > 0 {
 		// Lambda acknowledges messages that match no filter without invoking.
@@ -224,7 +243,7 @@ func (w *worker) process(batch []*openwire.Message) error {
 
 	// Sized up front: growing a multi-megabyte event was a third of the CPU with
 	// 64 KB messages.
-	payload := event.AppendEvent(make([]byte, 0, w.size), r.cfg.EventSourceArn, records)
+	payload := event.AppendEvent(make([]byte, 0, b.size), r.cfg.EventSourceArn, records)
 	r.m.batches.Inc()
 	r.m.batchSize.Observe(float64(len(matched)))
 	r.m.concurrent.Inc()
@@ -344,10 +363,10 @@ func functionErrorCause(res *function.Result) string {
 	return fmt.Sprintf("function error (%s): %s", res.FunctionError, body)
 }
 
-func toRecord(m *openwire.Message, data []byte) event.Record {
+func toRecord(m *openwire.Message) event.Record {
 	rec := event.Record{
 		MessageID:     m.ID,
-		Data:          data,
+		Data:          m.Data(),
 		Timestamp:     m.Timestamp,
 		Persistent:    m.Persistent,
 		CorrelationID: m.CorrelationID,
@@ -369,10 +388,4 @@ func toRecord(m *openwire.Message, data []byte) event.Record {
 		rec.ReplyTo = m.ReplyTo.String()
 	}
 	return rec
-}
-
-// recordSize is the bytes the message adds to the event.
-func recordSize(m *openwire.Message) int {
-	rec := toRecord(m, m.Data())
-	return event.RecordSize(&rec)
 }
