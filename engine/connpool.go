@@ -50,7 +50,9 @@ func (p *connPool) acquire(ctx context.Context, b Broker, user, password string)
 	for {
 		p.mu.Lock()
 		pc := p.conns[key]
-		if pc != nil && pc.conn != nil && isDone(pc.conn) {
+		// pc.conn is written by the dialing goroutine before it closes ready: read it
+		// only after that.
+		if pc != nil && isClosed(pc.ready) && pc.conn != nil && isDone(pc.conn) {
 			delete(p.conns, key)
 			pc = nil
 		}
@@ -139,9 +141,11 @@ func (p *connPool) closeAll() {
 	}
 }
 
-func isDone(c *openwire.Conn) bool {
+func isDone(c *openwire.Conn) bool { return isClosed(c.Done()) }
+
+func isClosed(ch <-chan struct{}) bool {
 	select {
-	case <-c.Done():
+	case <-ch:
 		return true
 	default:
 		return false

@@ -13,7 +13,10 @@
 // mapping run concurrently only across workers, and with MaximumConcurrency 1 the
 // queue's order is kept. Workers are added while the queue keeps full batches coming
 // and leave again when they sit idle. Mappings on the same broker with the same
-// credentials share one connection.
+// credentials share one socket, so they take one slot of the broker's connection
+// limit; each mapping's sessions sit under a logical connection of its own whose
+// client ID is "mqtrigger:<mapping UUID>:<random>", which the broker shows for each
+// consumer, so an operator can tell which mapping a consumer belongs to.
 //
 // Nothing is acknowledged before the function has succeeded, so a crash at any
 // moment loses nothing: the broker redelivers whatever was not acknowledged.

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -182,6 +184,15 @@ func (r *runner) session(ctx context.Context) error {
 		return err
 	}
 	defer r.e.conns.release(lease)
+	// The mapping's consumers share the pooled socket but sit under a logical
+	// connection of their own, so the broker (its console, JMX, advisories) shows the
+	// mapping's UUID as their client ID. The suffix is new on every attempt: a broker
+	// that has not yet noticed a lost earlier connection would refuse its client ID.
+	clientID := consumerClientID(r.cfg.UUID)
+	var once sync.Once
+	consuming := func() { // when the first consumer is subscribed
+		once.Do(func() { r.log.Info("consuming", "broker", broker.Name, "client_id", clientID) })
+	}
 
 	policy := broker.Redelivery
 	policy.MaximumRedeliveries = r.cfg.MaxRedeliveries()
@@ -198,7 +209,7 @@ func (r *runner) session(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			defer r.m.workers.Dec()
-			w := &worker{r: r, conn: lease.conn, policy: policy}
+			w := &worker{r: r, conn: lease.conn, clientID: clientID, policy: policy, subscribed: consuming}
 			err := w.run(wctx)
 			if !w.left { // a worker that left idle already gave its slot back
 				r.workers.Add(-1)
@@ -241,6 +252,14 @@ loop:
 	cancelWorkers()
 	wg.Wait()
 	return result
+}
+
+// consumerClientID is the client ID of a mapping's consumers for one connection
+// attempt: "mqtrigger:<mapping UUID>:<random>".
+func consumerClientID(uuid string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "mqtrigger:" + uuid + ":" + hex.EncodeToString(b[:])
 }
 
 // classify maps a worker's error to a fault where Lambda names a reason.

@@ -21,13 +21,16 @@ const maxCauseBytes = 2048
 
 // worker owns one session and consumer and handles one batch at a time.
 type worker struct {
-	r      *runner
-	conn   *openwire.Conn
-	policy openwire.RedeliveryPolicy
-	sess   *openwire.Session
-	cons   *openwire.Consumer
-	carry  *carried // received but left for the next batch (6 MB cap)
-	left   bool     // left because idle; its slot is already given back
+	r        *runner
+	conn     *openwire.Conn
+	clientID string // of the mapping's logical connection on conn
+	// subscribed is called once the consumer is subscribed.
+	subscribed func()
+	policy     openwire.RedeliveryPolicy
+	sess       *openwire.Session
+	cons       *openwire.Consumer
+	carry      *carried // received but left for the next batch (6 MB cap)
+	left       bool     // left because idle; its slot is already given back
 }
 
 func (w *worker) run(ctx context.Context) error {
@@ -36,7 +39,7 @@ func (w *worker) run(ctx context.Context) error {
 	// commit settles them, so the broker writes its store once per batch instead of
 	// once per message (the Java client's transacted mode; 4-5x faster on
 	// persistent messages).
-	sess, err := w.conn.NewSession(ctx, true)
+	sess, err := w.conn.NewSessionAs(ctx, w.clientID, true)
 	if err != nil {
 		return fmt.Errorf("opening session: %w", err)
 	}
@@ -55,6 +58,7 @@ func (w *worker) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("subscribing to queue %q: %w", r.cfg.Queue(), err)
 	}
+	w.subscribed()
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -109,6 +109,11 @@ type Conn struct {
 
 	cmu       sync.RWMutex
 	consumers map[int64]*Consumer
+
+	// clientRefs counts the sessions of each logical connection (NewSessionAs);
+	// clientMu orders opening and removing them.
+	clientMu   sync.Mutex
+	clientRefs map[string]int
 }
 
 // Dial connects to url (tcp://host:port, ssl://host:port or
@@ -124,7 +129,7 @@ func Dial(ctx context.Context, url string, cfg Config) (*Conn, error) {
 	cfg = cfg.withDefaults()
 	c := &Conn{
 		cfg: cfg, log: cfg.Logger.With("broker", endpointList(eps)), endpoints: eps, fo: fo,
-		idPrefix: newIDPrefix(), sessions: map[int64]*Session{}, consumers: map[int64]*Consumer{},
+		idPrefix: newIDPrefix(), sessions: map[int64]*Session{}, clientRefs: map[string]int{}, consumers: map[int64]*Consumer{},
 		closing: make(chan struct{}), done: make(chan struct{}), linkUp: make(chan struct{}),
 	}
 	if fo != nil && fo.randomize {
@@ -251,12 +256,13 @@ func (c *Conn) connect(ctx context.Context, ep endpoint) (*link, error) {
 	go l.readLoop()
 	go l.monitor()
 	l.clientID = c.cfg.ClientID
+	l.failoverReconnect = n > 1 && c.fo != nil
 	if l.clientID == "" {
 		l.clientID = connID
 	}
 	err = l.request(ctx, func(e *encoder, id int32) {
 		e.connectionInfo(id, connectionInfo{connID: connID, clientID: l.clientID, password: c.cfg.Password, user: c.cfg.User,
-			faultTolerant: c.fo != nil, failoverReconnect: n > 1 && c.fo != nil})
+			faultTolerant: c.fo != nil, failoverReconnect: l.failoverReconnect})
 	})
 	if err != nil {
 		l.close(err)
@@ -385,12 +391,15 @@ func (c *Conn) sortedSessions() []*Session {
 
 // link is one transport connection: socket, negotiated format, reader and monitor.
 type link struct {
-	c          *Conn
-	nc         net.Conn
-	ep         endpoint
-	br         *bufio.Reader
-	connID     string
-	clientID   string
+	c        *Conn
+	nc       net.Conn
+	ep       endpoint
+	br       *bufio.Reader
+	connID   string
+	clientID string
+	// failoverReconnect: this link replaces a lost one (ConnectionInfo says so).
+	failoverReconnect bool
+	logicalConnections
 	gen        uint64
 	maxFrame   int
 	inactivity time.Duration

@@ -107,7 +107,7 @@ func (k *Consumer) info(l *link) consumerInfo {
 }
 
 func (k *Consumer) cid(l *link) consumerID {
-	return consumerID{conn: l.connID, session: k.s.id, value: k.id}
+	return consumerID{conn: l.connectionOf(k.s), session: k.s.id, value: k.id}
 }
 
 func (k *Consumer) unregister() {

@@ -28,6 +28,10 @@
 // ErrStale, ErrInactive, or errors.As(err, **BrokerError) for exceptions the
 // broker reported (with the Java class and message).
 //
+// Many consumers can share one socket, and still each show up at the broker under a
+// client ID of its own: NewSessionAs opens a session under a logical connection with
+// the given client ID on the same socket.
+//
 // After a failover reconnect, messages received on the lost connection are
 // stale: the broker redelivers them, and acknowledging one returns an error
 // matching ErrStale without sending anything.

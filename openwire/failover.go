@@ -113,7 +113,12 @@ func (c *Conn) reconnect(cause error, failed endpoint) {
 // restore re-creates every open session, consumer and producer on a new link.
 func (c *Conn) restore(ctx context.Context, l *link) error {
 	for _, s := range c.sortedSessions() {
-		if err := l.request(ctx, func(e *encoder, id int32) { e.sessionInfo(id, l.connID, s.id) }); err != nil {
+		if s.client != "" {
+			if _, err := l.logicalConnection(ctx, s.client); err != nil {
+				return fmt.Errorf("re-creating the connection for client ID %q: %w", s.client, err)
+			}
+		}
+		if err := l.request(ctx, func(e *encoder, id int32) { e.sessionInfo(id, l.connectionOf(s), s.id) }); err != nil {
 			return fmt.Errorf("re-creating session %d: %w", s.id, err)
 		}
 		for _, k := range s.consumerList() {

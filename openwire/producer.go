@@ -40,7 +40,7 @@ func (s *Session) NewProducer(ctx context.Context) (*Producer, error) {
 }
 
 func (p *Producer) pid(l *link) producerID {
-	return producerID{conn: l.connID, value: p.id, session: p.s.id}
+	return producerID{conn: l.connectionOf(p.s), value: p.id, session: p.s.id}
 }
 
 // Send sends m to dest. m.Kind must be text, bytes, map or plain; Text, Body,

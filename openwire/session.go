@@ -15,6 +15,7 @@ type Session struct {
 	c          *Conn
 	id         int64
 	transacted bool
+	client     string // the client ID of its logical connection ("": the Conn's own)
 
 	mu        sync.Mutex
 	consumers map[int64]*Consumer
@@ -31,11 +32,15 @@ func (c *Conn) NewSession(ctx context.Context, transacted bool) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{c: c, id: c.next.Add(1), transacted: transacted, consumers: map[int64]*Consumer{}, producers: map[int64]*Producer{}}
+	return c.newSession(ctx, l, "", transacted)
+}
+
+func (c *Conn) newSession(ctx context.Context, l *link, client string, transacted bool) (*Session, error) {
+	s := &Session{c: c, id: c.next.Add(1), transacted: transacted, client: client, consumers: map[int64]*Consumer{}, producers: map[int64]*Producer{}}
 	c.mu.Lock()
 	c.sessions[s.id] = s
 	c.mu.Unlock()
-	if err := l.request(ctx, func(e *encoder, id int32) { e.sessionInfo(id, l.connID, s.id) }); err != nil {
+	if err := l.request(ctx, func(e *encoder, id int32) { e.sessionInfo(id, l.connectionOf(s), s.id) }); err != nil {
 		c.mu.Lock()
 		delete(c.sessions, s.id)
 		c.mu.Unlock()
@@ -97,8 +102,9 @@ func (s *Session) begin(l *link, gen uint64) (*txID, error) {
 		}
 		return s.tx, nil
 	}
-	tx := &txID{value: s.c.next.Add(1), conn: l.connID}
-	if err := l.write(func(e *encoder) { e.transactionInfo(l.cmdID.Add(1), false, l.connID, *tx, txBegin) }); err != nil {
+	conn := l.connectionOf(s)
+	tx := &txID{value: s.c.next.Add(1), conn: conn}
+	if err := l.write(func(e *encoder) { e.transactionInfo(l.cmdID.Add(1), false, conn, *tx, txBegin) }); err != nil {
 		return nil, err
 	}
 	s.tx, s.txGen = tx, gen
@@ -129,7 +135,7 @@ func (s *Session) Commit(ctx context.Context) error {
 	}
 	l, _, err := s.c.current(ctx, gen, false)
 	if err == nil {
-		err = l.request(ctx, func(e *encoder, id int32) { e.transactionInfo(id, true, l.connID, *tx, txCommit1) })
+		err = l.request(ctx, func(e *encoder, id int32) { e.transactionInfo(id, true, l.connectionOf(s), *tx, txCommit1) })
 	}
 	if err != nil {
 		if errors.Is(err, ErrStale) {
@@ -167,7 +173,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 		var l *link
 		l, _, err = s.c.current(ctx, gen, false)
 		if err == nil {
-			err = l.request(ctx, func(e *encoder, id int32) { e.transactionInfo(id, true, l.connID, *tx, txRollback) })
+			err = l.request(ctx, func(e *encoder, id int32) { e.transactionInfo(id, true, l.connectionOf(s), *tx, txRollback) })
 		}
 		if errors.Is(err, ErrStale) {
 			err = nil // the broker already rolled it back
@@ -213,6 +219,9 @@ func (s *Session) Close(ctx context.Context) error {
 	s.c.mu.Lock()
 	delete(s.c.sessions, s.id)
 	s.c.mu.Unlock()
+	if s.client != "" {
+		defer s.c.releaseClient(ctx, s.client)
+	}
 	l, _, err := s.c.current(ctx, 0, true)
 	if err != nil {
 		if errors.Is(err, ErrClosed) {
@@ -221,7 +230,7 @@ func (s *Session) Close(ctx context.Context) error {
 		return err
 	}
 	if err := l.request(ctx, func(e *encoder, id int32) {
-		e.removeInfo(id, func(e *encoder) { e.sessionID(l.connID, s.id) }, -1)
+		e.removeInfo(id, func(e *encoder) { e.sessionID(l.connectionOf(s), s.id) }, -1)
 	}); err != nil && first == nil && !errors.Is(err, ErrClosed) {
 		first = fmt.Errorf("openwire: closing session: %w", err)
 	}
