@@ -3,7 +3,6 @@ package openwire
 import (
 	"context"
 	"fmt"
-	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,22 +72,20 @@ func (c *Conn) releaseClient(ctx context.Context, clientID string) {
 	}
 }
 
-// logicalConnections is a link's logical connections beside its own. Readers never
-// block: frames are built under the link's write lock, and they look connection IDs
-// up. Opening and removing are ordered by Conn.clientMu (or happen on a link that is
-// not yet installed, during a failover restore); mu only guards the copy.
+// logicalConnections is a link's logical connections beside its own. mu is held
+// only for map accesses, never across I/O: frames are built under the link's write
+// lock and look connection IDs up. Opening and removing are ordered by Conn.clientMu
+// (or happen on a link that is not yet installed, during a failover restore).
 type logicalConnections struct {
-	mu      sync.Mutex
-	logical atomic.Pointer[map[string]string] // client ID → connection ID; replaced, never modified
+	mu      sync.RWMutex
+	logical map[string]string // client ID → connection ID
 	seq     atomic.Int64
 }
 
 func (lc *logicalConnections) lookup(clientID string) (string, bool) {
-	m := lc.logical.Load()
-	if m == nil {
-		return "", false
-	}
-	id, ok := (*m)[clientID]
+	lc.mu.RLock()
+	defer lc.mu.RUnlock()
+	id, ok := lc.logical[clientID]
 	return id, ok
 }
 
@@ -96,16 +93,14 @@ func (lc *logicalConnections) lookup(clientID string) (string, bool) {
 func (lc *logicalConnections) set(clientID, connID string) {
 	lc.mu.Lock()
 	defer lc.mu.Unlock()
-	next := map[string]string{}
-	if m := lc.logical.Load(); m != nil {
-		maps.Copy(next, *m)
-	}
 	if connID == "" {
-		delete(next, clientID)
-	} else {
-		next[clientID] = connID
+		delete(lc.logical, clientID)
+		return
 	}
-	lc.logical.Store(&next)
+	if lc.logical == nil {
+		lc.logical = map[string]string{}
+	}
+	lc.logical[clientID] = connID
 }
 
 // logicalConnection returns the connection ID of clientID's logical connection on
