@@ -199,6 +199,12 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, bod
 		return a.deleteMapping(w, r, op.uuid)
 	case "ListEventSourceMappings":
 		return a.listMappings(w, r)
+	case "ListTags":
+		return a.listTags(w, r, op.arn)
+	case "TagResource":
+		return a.tagResource(w, r, op.arn, body)
+	case "UntagResource":
+		return a.untagResource(w, r, op.arn)
 	}
 	if op.service == serviceSecretsManager {
 		return a.secretsManager(w, r, op.name, body)

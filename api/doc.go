@@ -32,7 +32,8 @@
 //   - FunctionName may be a name, a partial or full ARN, or name:$LATEST; functions
 //     have no versions or aliases.
 //   - Request signatures must be scoped to the configured region.
-//   - Tags are stored with the mapping and not returned, as Lambda keeps them apart.
+//   - Tags are read and changed with ListTags, TagResource and UntagResource, not
+//     returned in mapping responses, as on Lambda.
 //   - Model constraint violations (batch size, batching window, queues, ...) answer
 //     InvalidParameterValueException with Lambda's "1 validation error detected: ..."
 //     text; a missing or malformed FunctionName answers ValidationException.

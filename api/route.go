@@ -27,6 +27,7 @@ type operation struct {
 	name      string // AWS operation name, for logs and metrics
 	service   string // the SigV4 signing name the request must be scoped to
 	uuid      string // the {UUID} label of Get/Update/Delete
+	arn       string // the {ARN} label of the tag operations
 	open      bool   // no authentication (/healthz, /metrics)
 	functions bool   // served by the function registry
 }
@@ -65,6 +66,16 @@ func classify(r *http.Request) operation {
 			return operation{name: "UpdateEventSourceMapping", service: serviceLambda, uuid: id}
 		case http.MethodDelete:
 			return operation{name: "DeleteEventSourceMapping", service: serviceLambda, uuid: id}
+		}
+	case strings.HasPrefix(p, tagsPath):
+		arn := strings.TrimPrefix(p, tagsPath)
+		switch r.Method {
+		case http.MethodGet:
+			return operation{name: "ListTags", service: serviceLambda, arn: arn}
+		case http.MethodPost:
+			return operation{name: "TagResource", service: serviceLambda, arn: arn}
+		case http.MethodDelete:
+			return operation{name: "UntagResource", service: serviceLambda, arn: arn}
 		}
 	case p == functionsPath || strings.HasPrefix(p, functionsPath+"/"):
 		return operation{name: functionOperation(r.Method, strings.TrimPrefix(p, functionsPath)), service: serviceLambda, functions: true}

@@ -244,7 +244,7 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 			e.setState(ctx, uuid, mapping.StateDisabled, mapping.ReasonUserInitiated, "")
 			return
 		}
-		fresh := e.replaceRunner(&cfg, rec.Config)
+		fresh := e.replaceRunner(&cfg, runKey(cfg))
 		// The state is recorded before the new runner starts, so a fault the runner
 		// reports (a refused password, a missing function) is not overwritten.
 		if rec.State != mapping.StateEnabled {
@@ -260,6 +260,14 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 			fresh.start(parent)
 		}
 	}
+}
+
+// runKey is the configuration as a runner uses it: a change of tags alone does not
+// restart the mapping's consumers.
+func runKey(cfg mapping.Config) []byte {
+	cfg.Tags = nil
+	b, _ := json.Marshal(cfg)
+	return b
 }
 
 // replaceRunner returns a new, not yet started runner for the mapping, or nil when

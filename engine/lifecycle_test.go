@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
@@ -183,4 +186,31 @@ func TestBrokerRestartMidStream(t *testing.T) {
 	// Messages whose acknowledgement the restart cut off come back and are processed
 	// again (at-least-once); the queue ends empty.
 	waitQueueEmpty(t, b, q, 60*time.Second)
+}
+
+// Changing a mapping's tags alone leaves its consumers running; changing what it
+// runs (here the batch size) restarts them.
+func TestTagChangeKeepsConsumers(t *testing.T) {
+	rec := newRecorder(t, func([]events.ActiveMQMessage) (int, string) { return 200, "{}" })
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{queueName(t)}, BatchSize: 10})
+	starts := func() int { return strings.Count(h.logs.String(), "msg=consuming mapping="+id) }
+	checkfor.Within(t, 10*time.Second, func() error {
+		if starts() != 1 {
+			return fmt.Errorf("%d consumer starts, want 1", starts())
+		}
+		return nil
+	})
+	h.update(id, mapping.StateEnabled, func(c *mapping.Config) { c.Tags = map[string]string{"team": "orders"} })
+	time.Sleep(3 * time.Second) // three resyncs of the harness
+	if n := starts(); n != 1 {
+		t.Fatalf("a tag change restarted the consumers (%d starts)", n)
+	}
+	h.update(id, mapping.StateUpdating, func(c *mapping.Config) { c.BatchSize = 20 })
+	checkfor.Within(t, 10*time.Second, func() error {
+		if starts() != 2 {
+			return fmt.Errorf("%d consumer starts after a batch size change, want 2", starts())
+		}
+		return nil
+	})
 }

@@ -22,7 +22,7 @@ import (
 type runner struct {
 	e      *Engine
 	cfg    *mapping.Config
-	raw    []byte // the stored configuration, to notice changes
+	raw    []byte // the configuration it runs (runKey), to notice changes
 	log    *slog.Logger
 	filter *filter.Set
 	m      *mappingMetrics

@@ -253,6 +253,7 @@ type createRequest struct {
 	Environment   *struct{ Variables map[string]string }
 	PackageType   string
 	Architectures []string
+	Tags          map[string]string
 }
 
 // decode reads a JSON request body of at most limit bytes.
@@ -308,6 +309,13 @@ func (r *Registry) createFunction(w http.ResponseWriter, req *http.Request) {
 	if e := checkArchitectures(in.Architectures); e != nil {
 		awserr.WriteREST(w, e)
 		return
+	}
+	if len(in.Tags) > maxTags {
+		awserr.WriteREST(w, awserr.InvalidParameter("Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(in.Tags)))
+		return
+	}
+	if len(in.Tags) > 0 {
+		c.Tags = in.Tags
 	}
 	if in.Code == nil || len(in.Code.ZipFile) == 0 {
 		if in.Code != nil && (in.Code.S3Bucket != "" || in.Code.ImageUri != "") {
@@ -458,10 +466,14 @@ func (r *Registry) getFunction(w http.ResponseWriter, req *http.Request) {
 		awserr.WriteREST(w, e)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	out := map[string]any{
 		"Configuration": fc,
 		"Code":          map[string]string{"RepositoryType": "S3"},
-	})
+	}
+	if tags, err := r.FunctionTags(req.Context(), fc.FunctionName); err == nil && len(tags) > 0 {
+		out["Tags"] = tags // omitted when there are none, as Lambda does
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (r *Registry) getFunctionConfiguration(w http.ResponseWriter, req *http.Request) {

@@ -587,6 +587,7 @@ type storedConfig struct {
 	HasEnvironment bool              `json:"hasEnvironment,omitempty"`
 	Architectures  []string          `json:"architectures,omitempty"`
 	RevisionID     string            `json:"revisionId"`
+	Tags           map[string]string `json:"tags,omitempty"`
 	name           string
 }
 

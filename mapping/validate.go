@@ -128,7 +128,7 @@ func (c *Config) Validate() error {
 	if c.KMSKeyArn != "" && !kmsPattern.MatchString(c.KMSKeyArn) {
 		return constraint("kMSKeyArn", c.KMSKeyArn, "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 	}
-	return c.validateTags()
+	return c.ValidateTags()
 }
 
 func (c *Config) validateQueues() error {
@@ -195,7 +195,8 @@ func (c *Config) validateFilters() error {
 	return nil
 }
 
-func (c *Config) validateTags() error {
+// ValidateTags checks the tags against Lambda's limits (also used by the tag operations).
+func (c *Config) ValidateTags() error {
 	if len(c.Tags) > MaxTags {
 		return invalid("tags", "Invalid parameters: a resource takes at most %d tags, got %d.", MaxTags, len(c.Tags))
 	}

@@ -1,0 +1,193 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/mqtrigger/mqtrigger/awserr"
+	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+// Lambda's tag operations (ListTags, TagResource, UntagResource) on event source
+// mappings and functions. Terraform's AWS provider reads a mapping's and a function's
+// tags with ListTags on every plan, so these must answer even for untagged resources.
+
+const tagsPath = "/2017-03-31/tags/"
+
+// taggableArn is Lambda's pattern for the resources these operations take (without
+// code-signing configs, which mqtrigger does not have).
+var taggableArn = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):` +
+	`(?:(function):([a-zA-Z0-9-_]+(?::(?:\$LATEST|[a-zA-Z0-9-_]+))?)|` +
+	`(event-source-mapping):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))$`)
+
+// FunctionTagger is what the function registry offers for tags; Functions that do not
+// implement it have no taggable functions.
+type FunctionTagger interface {
+	// FunctionTags returns a function's tags, or an error for which NotFound is true.
+	FunctionTags(ctx context.Context, name string) (map[string]string, error)
+	// TagFunction adds set to a function's tags and removes the keys in remove.
+	TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error
+}
+
+type tagResource struct {
+	kind string // "function" or "event-source-mapping"
+	id   string // the function name or the mapping UUID
+}
+
+func (a *API) parseTaggable(arn string) (tagResource, *awserr.Error) {
+	m := taggableArn.FindStringSubmatch(arn)
+	if m == nil {
+		return tagResource{}, awserr.InvalidParameter("%q is not the ARN of a function or an event source mapping.", arn)
+	}
+	if m[1] != a.opts.Config.Region || m[2] != a.opts.Config.AccountID {
+		return tagResource{}, awserr.NotFound(notFoundText)
+	}
+	r := tagResource{kind: m[3] + m[5], id: m[4] + m[6]} // one of the two alternatives matched
+	if r.kind == "function" {
+		name, qualified := strings.CutSuffix(r.id, ":$LATEST")
+		if strings.Contains(name, ":") && !qualified {
+			return tagResource{}, awserr.InvalidParameter("Tags apply to a function, not to a version or alias: %q.", arn)
+		}
+		r.id = name
+	}
+	return r, nil
+}
+
+func (a *API) listTags(w http.ResponseWriter, r *http.Request, arn string) *awserr.Error {
+	res, e := a.parseTaggable(arn)
+	if e != nil {
+		return e
+	}
+	var tags map[string]string
+	switch res.kind {
+	case "event-source-mapping":
+		_, c, e := a.load(r.Context(), res.id)
+		if e != nil {
+			return e
+		}
+		tags = c.Tags
+	default:
+		tagger, e := a.functionTagger()
+		if e != nil {
+			return e
+		}
+		var err error
+		if tags, err = tagger.FunctionTags(r.Context(), res.id); err != nil {
+			return functionTagError(res.id, err)
+		}
+	}
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	writeJSON(w, http.StatusOK, "application/json", struct {
+		Tags map[string]string `json:"Tags"`
+	}{tags})
+	return nil
+}
+
+func (a *API) tagResource(w http.ResponseWriter, r *http.Request, arn string, body []byte) *awserr.Error {
+	var req struct {
+		Tags map[string]string `json:"Tags"`
+	}
+	if e := decodeBody(body, &req); e != nil {
+		return e
+	}
+	if len(req.Tags) == 0 {
+		return awserr.InvalidParameter("Tags: at least one tag is required.")
+	}
+	return a.changeTags(w, r, arn, req.Tags, nil)
+}
+
+func (a *API) untagResource(w http.ResponseWriter, r *http.Request, arn string) *awserr.Error {
+	keys := r.URL.Query()["tagKeys"]
+	if len(keys) == 0 {
+		return awserr.InvalidParameter("tagKeys: at least one tag key is required.")
+	}
+	return a.changeTags(w, r, arn, nil, keys)
+}
+
+func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set map[string]string, remove []string) *awserr.Error {
+	res, e := a.parseTaggable(arn)
+	if e != nil {
+		return e
+	}
+	// The same rules as tags given at creation.
+	if err := (&mapping.Config{Tags: set}).ValidateTags(); err != nil {
+		return awserr.InvalidParameter("%s", err.Error())
+	}
+	switch res.kind {
+	case "event-source-mapping":
+		if e := a.tagMapping(r.Context(), res.id, set, remove); e != nil {
+			return e
+		}
+	default:
+		tagger, e := a.functionTagger()
+		if e != nil {
+			return e
+		}
+		if err := tagger.TagFunction(r.Context(), res.id, set, remove); err != nil {
+			return functionTagError(res.id, err)
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// tagMapping changes a mapping's tags. Tags are not part of what the engine runs, so
+// the mapping's state is left as it is.
+func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, remove []string) *awserr.Error {
+	for attempt := 0; ; attempt++ {
+		m, c, e := a.load(ctx, id)
+		if e != nil {
+			return e
+		}
+		if c.Tags == nil {
+			c.Tags = map[string]string{}
+		}
+		for k, v := range set {
+			c.Tags[k] = v
+		}
+		for _, k := range remove {
+			delete(c.Tags, k)
+		}
+		if err := c.ValidateTags(); err != nil {
+			return awserr.InvalidParameter("%s", err.Error())
+		}
+		if m.Config, e = encode(c); e != nil {
+			return e
+		}
+		err := a.opts.Store.UpdateMapping(ctx, m)
+		if errors.Is(err, store.ErrConflict) && attempt < maxWriteAttempts {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return awserr.NotFound(notFoundText)
+		}
+		if err != nil {
+			return awserr.Service("tag mapping %s: %v", id, err)
+		}
+		return nil
+	}
+}
+
+func (a *API) functionTagger() (FunctionTagger, *awserr.Error) {
+	if t, ok := a.opts.Functions.(FunctionTagger); ok {
+		return t, nil
+	}
+	return nil, awserr.NotFound(notFoundText)
+}
+
+func functionTagError(name string, err error) *awserr.Error {
+	if isFunctionNotFound(err) {
+		return awserr.NotFound("Function not found: %s", name)
+	}
+	var ae *awserr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return awserr.Service("tags of function %s: %v", name, err)
+}

@@ -1,0 +1,70 @@
+package function
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/mqtrigger/mqtrigger/awserr"
+	"github.com/mqtrigger/mqtrigger/store"
+)
+
+// maxTags is the most tags a Lambda resource may carry.
+const maxTags = 50
+
+// FunctionTags returns the tags of a function. A function from the config file has
+// none; an unknown one gives an error matching ErrFunctionNotFound.
+func (r *Registry) FunctionTags(ctx context.Context, name string) (map[string]string, error) {
+	if r.configured[name] != nil {
+		return map[string]string{}, nil
+	}
+	sf, err := r.store.GetFunction(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := decodeConfig(sf)
+	if err != nil {
+		return nil, err
+	}
+	return c.Tags, nil
+}
+
+// TagFunction adds set to a function's tags and removes the keys in remove. Tags do
+// not change what runs: warm environments stay, and the revision is kept.
+func (r *Registry) TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error {
+	if r.configured[name] != nil {
+		return awserr.Conflict("Function %s is defined in the config file and cannot be changed through the API: change the config file", name)
+	}
+	r.loadMu.Lock()
+	defer r.loadMu.Unlock()
+	sf, c, e := r.stored(ctx, name)
+	if e != nil {
+		return e
+	}
+	tags := maps.Clone(c.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	maps.Copy(tags, set)
+	for _, k := range remove {
+		delete(tags, k)
+	}
+	if len(tags) > maxTags {
+		return awserr.InvalidParameter("Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(tags))
+	}
+	c.Tags = tags
+	cfg, err := json.Marshal(c)
+	if err != nil {
+		return awserr.Service("encoding function %s: %v", name, err)
+	}
+	sf.Config = cfg
+	if err := r.store.PutFunction(ctx, sf); err != nil {
+		return awserr.Service("storing function %s: %v", name, err)
+	}
+	return nil
+}
