@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,15 +127,9 @@ func TestSessionsUnderTheirOwnClientIDs(t *testing.T) {
 // A failover reconnect re-creates the logical connection before its sessions, and its
 // consumer goes on receiving.
 func TestFailoverRestoresLogicalConnections(t *testing.T) {
-	b := brokertest.Start(t, brokertest.Options{})
 	ctx := testCtx(t, 90*time.Second)
-	var reconnects atomic.Int32
-	url := fmt.Sprintf("failover:(%s)?randomize=false&initialReconnectDelay=100&maxReconnectDelay=1000", b.URL)
-	c, err := Dial(ctx, url, Config{User: b.User, Password: b.Password, OnReconnect: func(error) { reconnects.Add(1) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	r := dialRestartable(t, ctx)
+	c := r.c
 	q := newQueue(t)
 	id := fmt.Sprintf("test-failover-client-%d", time.Now().UnixNano())
 	s, err := c.NewSessionAs(ctx, id, true)
@@ -147,16 +140,8 @@ func TestFailoverRestoresLogicalConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	checkfor.Within(t, 60*time.Second, func() error {
-		if reconnects.Load() == 0 {
-			return errors.New("no reconnect yet")
-		}
-		return nil
-	})
-	if !clientIDTaken(t, b, id) {
+	r.restart(t)
+	if !clientIDTaken(t, r.b, id) {
 		t.Fatal("the reconnect did not re-create the logical connection")
 	}
 	sendTexts(t, c, Queue(q), "after")

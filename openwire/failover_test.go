@@ -1,6 +1,7 @@
 package openwire
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,19 +14,48 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 )
 
+// restartable is a private broker and a connection to it through a failover: URL
+// that counts its reconnects.
+type restartable struct {
+	b          *brokertest.Broker
+	c          *Conn
+	reconnects atomic.Int32
+}
+
+func dialRestartable(t *testing.T, ctx context.Context) *restartable {
+	t.Helper()
+	r := &restartable{b: brokertest.Start(t, brokertest.Options{})}
+	url := fmt.Sprintf("failover:(%s)?randomize=false&initialReconnectDelay=100&maxReconnectDelay=1000&useExponentialBackOff=true", r.b.URL)
+	c, err := Dial(ctx, url, Config{User: r.b.User, Password: r.b.Password, OnReconnect: func(error) { r.reconnects.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	r.c = c
+	return r
+}
+
+// restart restarts the broker and waits until the connection is back.
+func (r *restartable) restart(t *testing.T) {
+	t.Helper()
+	if err := r.b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	checkfor.Within(t, 60*time.Second, func() error {
+		if r.reconnects.Load() == 0 {
+			return errors.New("no reconnect yet")
+		}
+		return nil
+	})
+}
+
 // A broker restart under a failover URL: the connection comes back by itself,
 // the consumer is re-created, nothing persistent is lost, and a message received
 // before the restart cannot be acknowledged (ErrStale) but comes again.
 func TestFailoverSurvivesBrokerRestart(t *testing.T) {
-	b := brokertest.Start(t, brokertest.Options{})
 	ctx := testCtx(t, 90*time.Second)
-	var reconnects atomic.Int32
-	url := fmt.Sprintf("failover:(%s)?randomize=false&initialReconnectDelay=100&maxReconnectDelay=1000&useExponentialBackOff=true", b.URL)
-	c, err := Dial(ctx, url, Config{User: b.User, Password: b.Password, OnReconnect: func(error) { reconnects.Add(1) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	r := dialRestartable(t, ctx)
+	c := r.c
 	q := newQueue(t)
 	sendTexts(t, c, Queue(q), "m1", "m2", "m3")
 	s := mustSession(t, c, false)
@@ -35,15 +65,7 @@ func TestFailoverSurvivesBrokerRestart(t *testing.T) {
 	}
 	held := receiveN(t, k, 1, 10*time.Second)[0]
 
-	if err := b.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	checkfor.Within(t, 60*time.Second, func() error {
-		if reconnects.Load() == 0 {
-			return errors.New("no reconnect yet")
-		}
-		return nil
-	})
+	r.restart(t)
 	select {
 	case <-c.Done():
 		t.Fatalf("connection reported gone during failover: %v", c.Err())
