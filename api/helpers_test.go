@@ -28,7 +28,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/config"
 	"github.com/mqtrigger/mqtrigger/filter"
 	"github.com/mqtrigger/mqtrigger/function"
-	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
@@ -54,7 +54,7 @@ type env struct {
 	sm        *secretsmanager.Client
 	metrics   *prometheus.Registry
 
-	logs syncBuffer
+	logs logtest.Buffer
 
 	mu       sync.Mutex
 	notified []string
@@ -251,23 +251,3 @@ func do(t *testing.T, req *http.Request) rawResponse {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var _ = mapping.StateCreating
-
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

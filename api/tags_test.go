@@ -1,8 +1,6 @@
 package api
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -11,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
 )
 
 func (e *env) tags(arn string) map[string]string {
@@ -83,16 +83,13 @@ func TestMappingTags(t *testing.T) {
 func TestFunctionTags(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	hdr := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	hdr.SetMode(0o755)
-	f, _ := zw.CreateHeader(hdr)
-	f.Write([]byte("#!/bin/sh\nexit 0\n"))
-	zw.Close()
+	code, err := lambdazip.Bootstrap([]byte("#!/bin/sh\nexit 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	created, err := e.lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("tagged"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("x"),
-		Role: aws.String("arn:aws:iam::123456789012:role/r"), Code: &types.FunctionCode{ZipFile: buf.Bytes()},
+		Role: aws.String("arn:aws:iam::123456789012:role/r"), Code: &types.FunctionCode{ZipFile: code},
 		Tags: map[string]string{"team": "orders"},
 	})
 	if err != nil {

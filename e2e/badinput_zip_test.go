@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
 )
 
 // zipEntry is one member of a test zip.
@@ -29,32 +31,15 @@ type zipEntry struct {
 
 func buildZip(t *testing.T, entries ...zipEntry) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	zeros := make([]byte, 1<<20)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
-		h.SetMode(e.mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.size > 0 {
-			for n := e.size; n > 0; n -= int64(len(zeros)) {
-				if _, err := w.Write(zeros[:min(n, int64(len(zeros)))]); err != nil {
-					t.Fatal(err)
-				}
-			}
-			continue
-		}
-		if _, err := w.Write(e.body); err != nil {
-			t.Fatal(err)
-		}
+	members := make([]lambdazip.Entry, len(entries))
+	for i, e := range entries {
+		members[i] = lambdazip.Entry{Name: e.name, Mode: e.mode, Body: e.body, Size: e.size}
 	}
-	if err := zw.Close(); err != nil {
+	z, err := lambdazip.Build(members...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return z
 }
 
 // lyingBomb is a zip whose big.bin declares 1 KiB but inflates to size bytes.

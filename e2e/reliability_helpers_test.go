@@ -13,9 +13,7 @@ package e2e
 //	FIGURES <test>: sent=N processed=N lost=N duplicates=N kills=N peak_rss_mib=N
 
 import (
-	"archive/zip"
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -42,6 +40,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
 	"github.com/mqtrigger/mqtrigger/openwire"
@@ -235,19 +234,11 @@ func faultyZip(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
+	z, err := lambdazip.Bootstrap(exe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(exe)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return z
 }
 
 // createFaulty creates a function from testdata/faulty through the API; it records

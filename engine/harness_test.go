@@ -25,6 +25,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
+	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
@@ -52,7 +53,7 @@ type harness struct {
 	registry  *prometheus.Registry
 	// brokerURL may be changed before newHarness returns (failover tests).
 	brokerURL string
-	logs      *logBuffer
+	logs      *logtest.Buffer
 }
 
 type harnessOptions struct {
@@ -82,7 +83,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, broker: o.broker, store: st, secrets: sec, brokerURL: o.brokerURL, registry: prometheus.NewRegistry(), logs: &logBuffer{}}
+	h := &harness{t: t, broker: o.broker, store: st, secrets: sec, brokerURL: o.brokerURL, registry: prometheus.NewRegistry(), logs: &logtest.Buffer{}}
 	h.secretARN = h.putSecret("broker-"+uuid.NewString()[:8], o.broker.User, o.broker.Password)
 
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, h.logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -119,25 +120,6 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	go func() { defer close(done); h.engine.Run(runCtx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return h
-}
-
-// logBuffer keeps the engine's log lines for tests that read them.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	b.buf = append(b.buf, p...)
-	b.mu.Unlock()
-	return len(p), nil
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }
 
 // testWriter sends logs to t.Log, so they show only for failing tests.

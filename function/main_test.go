@@ -1,8 +1,6 @@
 package function
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
+	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -79,23 +79,15 @@ type zipEntry struct {
 
 func makeZip(t testing.TB, entries ...zipEntry) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
-		h.SetMode(e.mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(e.data); err != nil {
-			t.Fatal(err)
-		}
+	members := make([]lambdazip.Entry, len(entries))
+	for i, e := range entries {
+		members[i] = lambdazip.Entry{Name: e.name, Mode: e.mode, Body: e.data}
 	}
-	if err := zw.Close(); err != nil {
+	z, err := lambdazip.Build(members...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return z
 }
 
 // handlerZip is the deployment package of the test handler.
@@ -116,29 +108,11 @@ func handlerZip(t testing.TB) []byte {
 	return b.zip
 }
 
-// logBuffer records the registry's log as JSON lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 type testEnv struct {
 	reg    *Registry
 	srv    *httptest.Server
 	client *lambda.Client
-	logs   *logBuffer
+	logs   *logtest.Buffer
 }
 
 // newTestEnv starts a registry on a real SQLite store, serves its API on an
@@ -151,7 +125,7 @@ func newTestEnv(t testing.TB, opts RegistryOptions) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logs := &logBuffer{}
+	logs := &logtest.Buffer{}
 	opts.Store = st
 	opts.DataDir = t.TempDir()
 	opts.Region, opts.AccountID = testRegion, testAccount

@@ -12,19 +12,6 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 )
 
-// javaProps are one property of every JMS type, as JmsTool names them.
-var javaProps = []jms.Property{
-	{Name: "pBool", Type: "boolean", Value: "true"},
-	{Name: "pByte", Type: "byte", Value: "-128"},
-	{Name: "pShort", Type: "short", Value: "32767"},
-	{Name: "pInt", Type: "int", Value: "-2147483648"},
-	{Name: "pLong", Type: "long", Value: "9223372036854775807"},
-	{Name: "pFloat", Type: "float", Value: "0.1"},
-	{Name: "pDouble", Type: "double", Value: "1.0E-300"},
-	{Name: "pString", Type: "string", Value: "héllo 🚀 \u4e2d"},
-	{Name: "pEmpty", Type: "string", Value: ""},
-}
-
 // goValue is the Go value a Java property must decode to.
 func goValue(t *testing.T, p jms.Property) any {
 	var v any
@@ -75,7 +62,7 @@ func TestInteropJavaToGo(t *testing.T) {
 		body[i] = byte(i * 7)
 	}
 	msgs := []jms.Message{
-		{Kind: "text", Text: interopText, Properties: javaProps, CorrelationID: "corr-1",
+		{Kind: "text", Text: interopText, Properties: jms.EveryPropertyType, CorrelationID: "corr-1",
 			ReplyTo: "queue://replies", Type: "greeting", Priority: 7, Persistent: true, TimeToLive: 3600000},
 		{Kind: "bytes", Bytes: body, ReplyTo: "topic://events", Priority: 2},
 	}
@@ -123,7 +110,7 @@ func TestInteropJavaToGo(t *testing.T) {
 			if m.Kind != KindText || m.Text != interopText || string(m.Data()) != interopText {
 				t.Errorf("%d: text %v %q", i, m.Kind, m.Text)
 			}
-			for _, p := range javaProps {
+			for _, p := range jms.EveryPropertyType {
 				if v := goValue(t, p); !reflect.DeepEqual(m.Properties[p.Name], v) {
 					t.Errorf("%d: property %s = %#v (%T), want %#v (%T)", i, p.Name, m.Properties[p.Name], m.Properties[p.Name], v, v)
 				}
@@ -150,7 +137,7 @@ func TestInteropGoToJava(t *testing.T) {
 		t.Fatal(err)
 	}
 	props := map[string]any{}
-	for _, jp := range javaProps {
+	for _, jp := range jms.EveryPropertyType {
 		props[jp.Name] = goValue(t, jp)
 	}
 	reply := Queue("replies")
@@ -200,7 +187,7 @@ func TestInteropGoToJava(t *testing.T) {
 			if j.Kind != "text" || j.Text != interopText {
 				t.Errorf("%d: Java text %q %q", i, j.Kind, j.Text)
 			}
-			for _, jp := range javaProps {
+			for _, jp := range jms.EveryPropertyType {
 				gp, ok := j.Property(jp.Name)
 				if !ok || gp != jp {
 					t.Errorf("%d: Java property %+v, want %+v", i, gp, jp)

@@ -25,6 +25,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/store"
@@ -101,7 +103,7 @@ type testServer struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run returns, with its error in err
 	err    error
-	logs   *lockedBuffer
+	logs   *logtest.Buffer
 	engine *settler
 }
 
@@ -118,26 +120,9 @@ func (ts *testServer) stop(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.Buffer.String()
-}
-
 func start(t *testing.T, cfg *config.Config) *testServer {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	var eng *settler
 	s, err := New(cfg, slog.New(slog.NewTextHandler(logs, nil)), WithEngine(func(d EngineDeps) (Engine, error) {
 		e, err := newSettler(d)
@@ -196,17 +181,16 @@ func clients(url string) (*lambda.Client, *secretsmanager.Client) {
 // waitState polls until the mapping reaches state.
 func waitState(t *testing.T, lc *lambda.Client, id, state string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	checkfor.Within(t, 10*time.Second, func() error {
 		out, err := lc.GetEventSourceMapping(context.Background(), &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
-		if err == nil && aws.ToString(out.State) == state {
-			return
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mapping %s not %s: %v %v", id, state, err, out)
+		if got := aws.ToString(out.State); got != state {
+			return fmt.Errorf("mapping %s is %s, want %s", id, got, state)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 }
 
 // awsCLI runs Debian's aws command against url and decodes its JSON output.

@@ -249,6 +249,20 @@ type Property struct {
 	Value string `json:"value"`
 }
 
+// EveryPropertyType is one property of each JMS type, with edge values (extremes,
+// an empty string, and a string outside the BMP, which Java writes as CESU-8).
+var EveryPropertyType = []Property{
+	{Name: "pBool", Type: "boolean", Value: "true"},
+	{Name: "pByte", Type: "byte", Value: "-128"},
+	{Name: "pShort", Type: "short", Value: "32767"},
+	{Name: "pInt", Type: "int", Value: "-2147483648"},
+	{Name: "pLong", Type: "long", Value: "9223372036854775807"},
+	{Name: "pFloat", Type: "float", Value: "0.1"},
+	{Name: "pDouble", Type: "double", Value: "1.0E-300"},
+	{Name: "pString", Type: "string", Value: "héllo 🚀 \u4e2d"},
+	{Name: "pEmpty", Type: "string", Value: ""},
+}
+
 // MapEntry is a map message value with an exact Java type: Type is a Property type
 // or "bytes" (Value then in standard base64).
 type MapEntry struct {

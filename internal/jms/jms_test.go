@@ -35,17 +35,7 @@ func TestRoundTripEveryKindAndPropertyType(t *testing.T) {
 	ctx := ctxFor(t, time.Minute)
 	q := queueName(t)
 
-	props := []jms.Property{
-		{Name: "pBool", Type: "boolean", Value: "true"},
-		{Name: "pByte", Type: "byte", Value: "-128"},
-		{Name: "pShort", Type: "short", Value: "32767"},
-		{Name: "pInt", Type: "int", Value: "-2147483648"},
-		{Name: "pLong", Type: "long", Value: "9223372036854775807"},
-		{Name: "pFloat", Type: "float", Value: "0.1"},
-		{Name: "pDouble", Type: "double", Value: "1.0E-300"},
-		{Name: "pString", Type: "string", Value: "héllo 🚀"},
-		{Name: "pEmpty", Type: "string", Value: ""},
-	}
+	props := jms.EveryPropertyType
 	body := make([]byte, 70000)
 	for i := range body {
 		body[i] = byte(i * 7)
