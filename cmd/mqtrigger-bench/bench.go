@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
@@ -24,18 +26,67 @@ type bench struct {
 	java    *java
 	http    *httpFunction
 	runtime *runtimeFunction
-	bin     string // mqtrigger
 	noop    string // the aws-lambda-go no-op bootstrap
 	cfg     serviceConfig
-	svc     *service
-	ctl     *control
 	pprof   bool
 
-	seq     int
-	runPeak int64
+	// The mqtrigger under measurement, and the baseline measured beside it row by
+	// row (nil without -baseline). cur is the one the scenarios use now; svc and ctl
+	// are its service and API client.
+	main, base, cur *instance
+	svc             *service
+	ctl             *control
+
+	seq int
 }
 
 const runtimeFunctionName = "noop-runtime"
+
+// instance is one mqtrigger build under measurement.
+type instance struct {
+	Label string // how its rows are named: "mqtrigger" or "baseline"
+	bin   string
+	peak  int64 // the highest RSS of its throughput and latency rows
+	svc   *service
+	ctl   *control
+}
+
+// use makes in the mqtrigger the scenarios measure.
+func (b *bench) use(in *instance) { b.cur, b.svc, b.ctl = in, in.svc, in.ctl }
+
+// prefix starts the names of the baseline's rows that do not start with its label.
+func (b *bench) prefix() string {
+	if b.measured() {
+		return ""
+	}
+	return b.cur.Label + ": "
+}
+
+// measured is true for the build under test, whose rows carry targets.
+func (b *bench) measured() bool { return b.cur == b.main }
+
+// both runs one scenario on the build under test and, with -baseline, on the
+// baseline right after it, and notes the ratio between the two on the first row.
+func (b *bench) both(measure func() row, ratio func(cur, base row) (float64, bool)) []row {
+	b.use(b.main)
+	r := measure()
+	if b.base == nil {
+		return []row{r}
+	}
+	b.use(b.base)
+	br := measure()
+	b.use(b.main)
+	if x, ok := ratio(r, br); ok && r.Err == nil && br.Err == nil {
+		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline", x))
+	}
+	return []row{r, br}
+}
+
+func rateRatio(cur, base row) (float64, bool) { return cur.Rate / base.Rate, base.Rate > 0 }
+
+func p99Ratio(cur, base row) (float64, bool) {
+	return float64(cur.P99) / float64(base.P99), base.P99 > 0
+}
 
 func (b *bench) progress(format string, args ...any) {
 	fmt.Fprintf(b.log, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
@@ -58,7 +109,7 @@ func runBench(ctx context.Context, opts options, log io.Writer) (rows []row, err
 		rows = append(rows, ref)
 		for _, fn := range fns {
 			for _, c := range opts.Concurrency {
-				rows = append(rows, b.throughputRow(ctx, g, fn, c, ref.Rate))
+				rows = append(rows, b.both(func() row { return b.throughputRow(ctx, g, fn, c, ref.Rate) }, rateRatio)...)
 				if ctx.Err() != nil {
 					return rows, ctx.Err()
 				}
@@ -68,19 +119,34 @@ func runBench(ctx context.Context, opts options, log io.Writer) (rows []row, err
 	if opts.LatencySamples > 0 {
 		for _, fn := range fns {
 			for _, persistent := range []bool{false, true} {
-				rows = append(rows, b.latencyRow(ctx, fn, persistent, opts.LatencySamples))
+				rows = append(rows, b.both(func() row { return b.latencyRow(ctx, fn, persistent, opts.LatencySamples) }, p99Ratio)...)
 				if ctx.Err() != nil {
 					return rows, ctx.Err()
 				}
 			}
 		}
 	}
-	rows = append(rows, row{Scenario: "mqtrigger peak RSS over the scenarios above", RSS: b.runPeak})
-	b.svc.Stop()
+	for _, in := range b.instances() {
+		b.use(in)
+		rows = append(rows, row{Scenario: b.prefix() + "mqtrigger peak RSS over the scenarios above", RSS: in.peak})
+		in.svc.Stop()
+	}
 	if len(opts.Idle) > 0 {
-		rows = append(rows, b.idleRows(ctx, opts.Idle, opts.IdleConcurrency)...)
+		for _, in := range b.instances() {
+			b.use(in)
+			rows = append(rows, b.idleRows(ctx, opts.Idle, opts.IdleConcurrency)...)
+		}
+		b.use(b.main)
 	}
 	return rows, nil
+}
+
+// instances are the builds measured: the one under test, then the baseline.
+func (b *bench) instances() []*instance {
+	if b.base == nil {
+		return []*instance{b.main}
+	}
+	return []*instance{b.main, b.base}
 }
 
 func (b *bench) functions() []fnKind {
@@ -135,7 +201,10 @@ func (b *bench) setup(ctx context.Context) error {
 	if b.runtime, err = startRuntimeFunction(); err != nil {
 		return err
 	}
-	b.bin = b.opts.Binary
+	b.main = &instance{Label: "mqtrigger", bin: b.opts.Binary}
+	if b.opts.Baseline != "" {
+		b.base = &instance{Label: "baseline", bin: b.opts.Baseline}
+	}
 	b.noop = filepath.Join(b.dir, "bootstrap")
 	var (
 		wg   sync.WaitGroup
@@ -161,9 +230,14 @@ func (b *bench) setup(ctx context.Context) error {
 		b.broker, err = startBroker(ctx, b.opts.Repo, b.dir, b.opts.BrokerHeap)
 		return err
 	})
-	if b.bin == "" {
-		b.bin = filepath.Join(b.dir, "mqtrigger")
-		step("go build ./cmd/mqtrigger", func() error { return goBuild(ctx, b.opts.Repo, "./cmd/mqtrigger", b.bin, "") })
+	if b.main.bin == "" {
+		b.main.bin = filepath.Join(b.dir, "mqtrigger")
+		step("go build ./cmd/mqtrigger", func() error { return goBuild(ctx, b.opts.Repo, "./cmd/mqtrigger", b.main.bin, "") })
+	}
+	if b.base != nil && !isFile(b.base.bin) {
+		rev := b.base.bin
+		b.base.bin = filepath.Join(b.dir, "mqtrigger-baseline")
+		step("go build the baseline "+rev, func() error { return buildRevision(ctx, b.opts.Repo, rev, b.dir, b.base.bin) })
 	}
 	step("go build the no-op function", func() error { return buildNoop(ctx, b.opts.Repo, b.noop, b.runtime.Addr) })
 	step("Java client", func() error {
@@ -177,21 +251,59 @@ func (b *bench) setup(ctx context.Context) error {
 	}
 	b.java.b = b.broker
 
-	b.svc, b.ctl, err = b.startService(ctx, "main")
-	if err != nil {
-		return err
+	for _, in := range b.instances() {
+		b.use(in)
+		if in.svc, in.ctl, err = b.startService(ctx, in.Label); err != nil {
+			return err
+		}
+		b.use(in)
+		if slicesContains(b.opts.Functions, "runtime") {
+			b.progress("creating the Runtime API function %s in %s", runtimeFunctionName, in.Label)
+			if err := in.ctl.CreateFunction(ctx, runtimeFunctionName, b.noop); err != nil {
+				return err
+			}
+		}
 	}
+	b.use(b.main)
 	b.pprof = b.opts.ProfileDir != "" && b.svc.HasPprof(ctx)
 	if b.opts.ProfileDir != "" && !b.pprof {
 		b.progress("mqtrigger serves no /debug/pprof/ on its listen address: no profiles")
 	}
-	if slicesContains(b.opts.Functions, "runtime") {
-		b.progress("creating the Runtime API function %s", runtimeFunctionName)
-		if err := b.ctl.CreateFunction(ctx, runtimeFunctionName, b.noop); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// buildRevision builds ./cmd/mqtrigger as it is at the git revision rev into out,
+// from a copy of that revision's tree under dir.
+func buildRevision(ctx context.Context, repo, rev, dir, out string) error {
+	src := filepath.Join(dir, "baseline-src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return err
+	}
+	archive := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", rev)
+	extract := exec.CommandContext(ctx, "tar", "-x", "-C", src)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	extract.Stdin = pipe
+	var stderr bytes.Buffer
+	archive.Stderr = &stderr
+	if err := extract.Start(); err != nil {
+		return err
+	}
+	if err := archive.Run(); err != nil {
+		_ = extract.Wait()
+		return fmt.Errorf("-baseline %s is neither a file nor a git revision: %v %s", rev, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	if err := extract.Wait(); err != nil {
+		return fmt.Errorf("unpacking revision %s: %w", rev, err)
+	}
+	return goBuild(ctx, src, "./cmd/mqtrigger", out, "")
 }
 
 // startService starts a fresh mqtrigger (its own data directory and port) and
@@ -213,7 +325,7 @@ func (b *bench) startService(ctx context.Context, name string) (*service, *contr
 		Pprof: b.opts.ProfileDir != "",
 	}
 	b.progress("starting mqtrigger (%s) on %s", name, b.cfg.Listen)
-	svc, err := startService(ctx, b.bin, filepath.Join(b.dir, name), b.cfg)
+	svc, err := startService(ctx, b.cur.bin, filepath.Join(b.dir, name), b.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,8 +340,10 @@ func (b *bench) startService(ctx context.Context, name string) (*service, *contr
 // close stops everything and removes the work directory, unless -keep or the run
 // or a row failed, when it says where the logs are.
 func (b *bench) close(runErr *error, rows []row) {
-	if b.svc != nil {
-		b.svc.Stop()
+	for _, in := range []*instance{b.main, b.base} {
+		if in != nil && in.svc != nil {
+			in.svc.Stop()
+		}
 	}
 	keep := b.opts.Keep || *runErr != nil
 	for _, r := range rows {

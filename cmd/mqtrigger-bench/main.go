@@ -38,6 +38,7 @@ type options struct {
 	Strict          bool // exit 1 when a target fails
 	Repo            string
 	Binary          string // a prebuilt mqtrigger; empty: build it
+	Baseline        string // a git revision or a binary measured beside it in the same run; empty: none
 	BrokerHeap      string
 	ProfileDir      string
 	Keep            bool
@@ -95,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.Strict, "strict", false, "exit 1 when a target fails")
 	fs.StringVar(&o.Repo, "repo", "", "the mqtrigger repository (default: found from the working directory)")
 	fs.StringVar(&o.Binary, "mqtrigger", "", "a prebuilt mqtrigger binary (default: go build ./cmd/mqtrigger)")
+	fs.StringVar(&o.Baseline, "baseline", "", "also measure this mqtrigger (a git revision such as main or HEAD~3, or a binary) in the same run, row by row")
 	fs.StringVar(&o.BrokerHeap, "broker-heap", "1G", "the broker's Java heap (-Xmx)")
 	fs.StringVar(&o.ProfileDir, "profile", "", "write CPU and heap profiles of mqtrigger here, if it serves /debug/pprof/")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the work directory (logs, broker data)")

@@ -285,3 +285,24 @@ func TestParseStat(t *testing.T) {
 		t.Fatal("this process is not among its parent's children")
 	}
 }
+
+func TestBothMeasuresTheBaselineRightAfter(t *testing.T) {
+	b := &bench{main: &instance{Label: "mqtrigger"}}
+	measure := func() row {
+		return row{Scenario: b.cur.Label, Rate: map[string]float64{"mqtrigger": 300, "baseline": 200}[b.cur.Label]}
+	}
+	if rows := b.both(measure, rateRatio); len(rows) != 1 || rows[0].Scenario != "mqtrigger" || rows[0].Note != "" {
+		t.Fatalf("without a baseline: %+v", rows)
+	}
+	b.base = &instance{Label: "baseline"}
+	rows := b.both(measure, rateRatio)
+	if len(rows) != 2 || rows[0].Scenario != "mqtrigger" || rows[1].Scenario != "baseline" {
+		t.Fatalf("with a baseline: %+v", rows)
+	}
+	if rows[0].Note != "1.50× baseline" || rows[1].Note != "" {
+		t.Fatalf("notes %q, %q", rows[0].Note, rows[1].Note)
+	}
+	if b.cur != b.main {
+		t.Fatal("the build under test is not current again after the baseline's row")
+	}
+}
