@@ -101,7 +101,8 @@ func (a *authenticator) verify(r *http.Request, body []byte, service string) (st
 		return key, refuse("InvalidSignatureException", "Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ", term)
 	}
 	if region != a.region {
-		return key, refuse("InvalidSignatureException", "Credential should be scoped to a valid region, not '%s'. ", region)
+		// AWS's text, then what to change: the region this endpoint signs for.
+		return key, refuse("InvalidSignatureException", "Credential should be scoped to a valid region, not '%s'. This endpoint's region is '%s': sign with it (AWS_DEFAULT_REGION or --region).", region, a.region)
 	}
 	if svc != service {
 		return key, refuse("InvalidSignatureException", "Credential should be scoped to correct service: '%s'. ", service)

@@ -99,7 +99,7 @@ func TestSigV4Accepts(t *testing.T) {
 	other := lambda.New(lambda.Options{Region: "eu-west-1", BaseEndpoint: aws.String(e.srv.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(testKey, testSecret, "")})
 	_, err := other.ListEventSourceMappings(context.Background(), &lambda.ListEventSourceMappingsInput{})
-	apiError(t, err, "InvalidSignatureException", 403, "Credential should be scoped to a valid region, not 'eu-west-1'. ")
+	apiError(t, err, "InvalidSignatureException", 403, "Credential should be scoped to a valid region, not 'eu-west-1'. This endpoint's region is 'us-east-1': sign with it (AWS_DEFAULT_REGION or --region).")
 }
 
 func TestOpenEndpointsAndMetrics(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,7 +116,7 @@ func Parse(b []byte) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlError(err)
+		return nil, yamlError(err, b)
 	}
 	c.SetDefaults()
 	if err := c.Validate(); err != nil {
@@ -124,10 +125,14 @@ func Parse(b []byte) (*Config, error) {
 	return c, nil
 }
 
-var unknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+var (
+	unknownField = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+	badValue     = regexp.MustCompile("line (\\d+): cannot unmarshal !!\\w+ `([^`]*)` into (\\S+)")
+)
 
-// yamlError rewords the decoder's Go type names into the config's own terms.
-func yamlError(err error) error {
+// yamlError rewords the decoder's Go type names into the config's own terms, and
+// names the key of a value that does not decode.
+func yamlError(err error, doc []byte) error {
 	where := map[string]string{
 		"Config": "at the top level", "Credential": "in credentials", "Broker": "in brokers",
 		"TLS": "in brokers[].tls", "Redelivery": "in brokers[].redelivery", "Function": "in functions",
@@ -136,8 +141,71 @@ func yamlError(err error) error {
 		m := unknownField.FindStringSubmatch(s)
 		return fmt.Sprintf("unknown key %q %s", m[1], where[m[2]])
 	})
+	msg = badValue.ReplaceAllStringFunc(msg, func(s string) string {
+		m := badValue.FindStringSubmatch(s)
+		line, _ := strconv.Atoi(m[1])
+		what := "a " + m[3]
+		switch m[3] {
+		case "time.Duration":
+			what = "a duration such as 500ms, 5s or 1m30s"
+		case "int", "int64":
+			what = "a whole number"
+		case "bool":
+			what = "true or false"
+		}
+		return fmt.Sprintf("%s (line %d): %q is not %s", keyAt(doc, line, m[2]), line, m[2], what)
+	})
 	msg = strings.ReplaceAll(msg, "yaml: ", "")
 	return errors.New(msg)
+}
+
+// keyAt returns the path of the key whose scalar value is value, on line of the YAML
+// document, as brokers[0].redelivery.delay, or "the value" if there is none.
+func keyAt(doc []byte, line int, value string) string {
+	var root yaml.Node
+	if yaml.Unmarshal(doc, &root) != nil {
+		return "the value"
+	}
+	var walk func(n *yaml.Node, path string) string
+	walk = func(n *yaml.Node, path string) string {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				if p := walk(c, path); p != "" {
+					return p
+				}
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if v.Kind == yaml.ScalarNode && v.Line == line && v.Value == value {
+					return p
+				}
+				if found := walk(v, p); found != "" {
+					return found
+				}
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if c.Kind == yaml.ScalarNode && c.Line == line && c.Value == value {
+					return p
+				}
+				if found := walk(c, p); found != "" {
+					return found
+				}
+			}
+		}
+		return ""
+	}
+	if p := walk(&root, ""); p != "" {
+		return p
+	}
+	return "the value"
 }
 
 // SetDefaults fills empty keys with their defaults, including broker ARNs.

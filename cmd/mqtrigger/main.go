@@ -21,8 +21,8 @@ import (
 var version = ""
 
 const usage = `mqtrigger runs functions on ActiveMQ messages the way AWS Lambda's Amazon MQ
-trigger does, and is managed with Lambda's event source mapping API, so the AWS CLI,
-the AWS SDKs and Terraform work against it.
+trigger does, and is managed with Lambda's event source mapping API, so the AWS CLI
+and the AWS SDKs work against it.
 
 Usage:
   mqtrigger serve [--config FILE]   run the service (API, mappings, functions)
@@ -69,14 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "send":
-		if err := runSend(args[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			fmt.Fprintln(stderr, "mqtrigger:", err)
-			return 1
-		}
-		return 0
+		return runSend(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "mqtrigger", versionString())
 		return 0
@@ -91,21 +84,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+// newFlags returns a flag set whose help goes to stdout once, when asked for, and
+// whose parse errors go to stderr followed by the usage.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), serveUsage)
+		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	path := fs.String("config", "", "YAML configuration `FILE` (default: none, see above)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return 0
-		}
+	return fs
+}
+
+// parseFlags parses args into fs; it returns the exit code to stop with (0 after
+// printing the help on stdout, 2 after a parse error), or -1 to go on.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag calls it on -help and on errors; print it once, below
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	case err != nil:
+		fs.Usage()
 		return 2
+	}
+	return -1
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", serveUsage, stderr)
+	path := fs.String("config", "", "YAML configuration `FILE` (default: none, see above)")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mqtrigger serve: unexpected argument %q\n", fs.Arg(0))

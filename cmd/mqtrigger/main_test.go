@@ -119,3 +119,21 @@ func TestServeSignal(t *testing.T) {
 		t.Fatal("serve did not stop on SIGTERM")
 	}
 }
+
+// TestHelpPrintedOnce: help asked for goes to stdout once and nothing to stderr; a
+// bad flag puts the error and the usage on stderr only.
+func TestHelpPrintedOnce(t *testing.T) {
+	for _, cmd := range []string{"serve", "send"} {
+		code, out, errOut := runCmd(cmd, "--help")
+		if code != 0 || strings.Count(out, "Usage: mqtrigger "+cmd) != 1 || errOut != "" {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
+		}
+		code, out, errOut = runCmd(cmd, "--nope")
+		if code != 2 || out != "" || strings.Count(errOut, "Usage: mqtrigger "+cmd) != 1 || !strings.Contains(errOut, "-nope") {
+			t.Errorf("%s --nope: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
+		}
+	}
+	if _, out, _ := runCmd("--help"); strings.Contains(out, "Terraform") {
+		t.Errorf("the help claims Terraform support: %q", out)
+	}
+}

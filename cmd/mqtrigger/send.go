@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,12 +39,10 @@ func (p propertyFlags) Set(v string) error {
 	return nil
 }
 
-func runSend(args []string) error {
-	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), sendUsage)
-		fs.PrintDefaults()
-	}
+// runSend runs `mqtrigger send` and returns the exit code. What was sent is
+// reported on stdout; errors go to stderr.
+func runSend(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("send", sendUsage, stderr)
 	broker := fs.String("broker", "tcp://127.0.0.1:61616", "broker URL: tcp://, ssl:// or failover:(...)")
 	user := fs.String("user", "", "broker user")
 	password := fs.String("password", "", "broker password (or MQTRIGGER_BROKER_PASSWORD)")
@@ -59,69 +56,91 @@ func runSend(args []string) error {
 	stdin := fs.Bool("stdin", false, "read one body per line from standard input")
 	props := propertyFlags{}
 	fs.Var(props, "property", "string property name=value (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
 	}
-	if *password == "" {
-		*password = os.Getenv("MQTRIGGER_BROKER_PASSWORD")
+	o := sendOptions{broker: *broker, user: *user, password: *password, queue: *queue, topic: *topic,
+		asBytes: *asBytes, nonPersistent: *nonPersistent, correlationID: *correlationID, jmsType: *jmsType,
+		count: *count, stdin: *stdin, props: props, bodies: fs.Args()}
+	sent, dest, err := o.send(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "mqtrigger:", err)
+		return 1
 	}
-	dest := openwire.Queue(*queue)
+	fmt.Fprintf(stdout, "sent %d message(s) to %s\n", sent, dest)
+	return 0
+}
+
+// sendOptions are the flags of `mqtrigger send`.
+type sendOptions struct {
+	broker, user, password, queue, topic string
+	asBytes, nonPersistent, stdin        bool
+	correlationID, jmsType               string
+	count                                int
+	props                                propertyFlags
+	bodies                               []string
+}
+
+// send sends the messages and returns how many went to which destination.
+func (o sendOptions) send(in io.Reader) (sent int, dest openwire.Destination, err error) {
+	if o.password == "" {
+		o.password = os.Getenv("MQTRIGGER_BROKER_PASSWORD")
+	}
+	dest = openwire.Queue(o.queue)
 	switch {
-	case *queue != "" && *topic != "":
-		return errors.New("send: give --queue or --topic, not both")
-	case *topic != "":
-		dest = openwire.Topic(*topic)
-	case *queue == "":
-		return errors.New("send: --queue or --topic is required")
+	case o.queue != "" && o.topic != "":
+		return 0, dest, errors.New("send: give --queue or --topic, not both")
+	case o.topic != "":
+		dest = openwire.Topic(o.topic)
+	case o.queue == "":
+		return 0, dest, errors.New("send: --queue or --topic is required")
 	}
-	bodies := fs.Args()
-	if *stdin {
-		sc := bufio.NewScanner(os.Stdin)
+	bodies := o.bodies
+	if o.stdin {
+		sc := bufio.NewScanner(in)
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		for sc.Scan() {
 			bodies = append(bodies, sc.Text())
 		}
 		if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("send: reading standard input: %w", err)
+			return 0, dest, fmt.Errorf("send: reading standard input: %w", err)
 		}
 	}
 	if len(bodies) == 0 {
-		return errors.New("send: no message body given (arguments or --stdin)")
+		return 0, dest, errors.New("send: no message body given (arguments or --stdin)")
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := openwire.Dial(ctx, *broker, openwire.Config{User: *user, Password: *password})
+	conn, err := openwire.Dial(ctx, o.broker, openwire.Config{User: o.user, Password: o.password})
 	if err != nil {
-		return fmt.Errorf("send: %w", err)
+		return 0, dest, fmt.Errorf("send: %w", err)
 	}
 	defer conn.Close()
 	sess, err := conn.NewSession(ctx, false)
 	if err != nil {
-		return fmt.Errorf("send: %w", err)
+		return 0, dest, fmt.Errorf("send: %w", err)
 	}
 	producer, err := sess.NewProducer(ctx)
 	if err != nil {
-		return fmt.Errorf("send: %w", err)
+		return 0, dest, fmt.Errorf("send: %w", err)
 	}
-	sent := 0
 	for _, body := range bodies {
-		for i := 0; i < *count; i++ {
+		for range o.count {
 			m := &openwire.Message{
-				Persistent: !*nonPersistent, CorrelationID: *correlationID, Type: *jmsType,
-				Properties: map[string]any(props),
+				Persistent: !o.nonPersistent, CorrelationID: o.correlationID, Type: o.jmsType,
+				Properties: map[string]any(o.props),
 			}
-			if *asBytes {
+			if o.asBytes {
 				m.Kind, m.Body = openwire.KindBytes, []byte(body)
 			} else {
 				m.Kind, m.Text = openwire.KindText, body
 			}
 			if err := producer.Send(ctx, dest, m); err != nil {
-				return fmt.Errorf("send: message %d: %w", sent+1, err)
+				return sent, dest, fmt.Errorf("send: message %d: %w", sent+1, err)
 			}
 			sent++
 		}
 	}
-	fmt.Fprintf(os.Stderr, "sent %d message(s) to %s\n", sent, dest)
-	return nil
+	return sent, dest, nil
 }
