@@ -5,20 +5,55 @@ import (
 	"strings"
 )
 
+// The errors below are matched with errors.Is; the returned errors wrap them with
+// what happened where (endpoint, message ID, the broker's own message).
 var (
-	// ErrAuthentication means the broker refused the user name or password. The
-	// returned error also matches *BrokerError with the broker's exact message.
+	// ErrAuthentication is returned by Dial (and NewSessionAs, which logs in
+	// again for its logical connection) when the broker refused the
+	// ConnectionInfo: wrong user name or password, or a user the broker's
+	// authentication plugin does not know. Retrying does not help, so failover
+	// stops at once at startup. Check Config.User and Config.Password against the
+	// broker's users. The error also matches *BrokerError with the broker's
+	// exact class and message.
 	ErrAuthentication = errors.New("openwire: broker refused the credentials")
-	// ErrClosed is returned by calls on a closed connection, session, consumer or producer.
+
+	// ErrClosed is returned by calls on a Conn, Session, Consumer or Producer
+	// after its Close, and by every call once the connection is permanently
+	// gone (see Conn.Done). In the latter case the error also wraps the cause
+	// (Conn.Err): check it for ErrInactive, ErrFrameTooLarge or a *BrokerError.
 	ErrClosed = errors.New("openwire: closed")
-	// ErrFrameTooLarge means a frame exceeded Config.MaxFrameSize.
+
+	// ErrFrameTooLarge is returned when a frame exceeds Config.MaxFrameSize (or
+	// the smaller limit the broker announced). From the broker, it ends the
+	// connection, even under failover, since the broker would only send the frame
+	// again: Conn.Err and every later call report it. From this side (a
+	// Producer.Send of a big body), only that call fails. Raise MaxFrameSize, or
+	// look at what produced the message.
 	ErrFrameTooLarge = errors.New("openwire: frame too large")
-	// ErrStale means the message or transaction belongs to a connection that was lost
-	// and re-established by failover: the broker has already taken the message back and
-	// will redeliver it, so nothing was sent.
+
+	// ErrStale is returned by Ack, Redeliver, Poison, Commit and Rollback for
+	// messages or a transaction of a link that was lost and re-established by
+	// failover. Nothing was sent: the broker took the messages back when the old
+	// link died and redelivers them (with a higher redelivery counter), so the
+	// caller drops its copies and waits for the redelivery; an uncommitted
+	// transaction was rolled back by the broker.
 	ErrStale = errors.New("openwire: stale after reconnect")
-	// ErrMalformed means bytes from the peer could not be decoded.
+
+	// ErrMalformed means bytes from the broker could not be decoded. As a
+	// connection error (Conn.Err) it means the stream itself is broken (a bad
+	// frame size, a command that does not parse); for a single message whose
+	// body or properties do not decode, the message is poisoned to the broker's
+	// dead-letter queue with the reason instead, and the connection goes on.
+	// Check that the endpoint is an OpenWire transport connector (not STOMP,
+	// AMQP or HTTP).
 	ErrMalformed = errors.New("openwire: malformed frame")
+
+	// ErrInactive is the cause (Conn.Err, the OnReconnect argument) when the
+	// broker sent nothing for the negotiated MaxInactivityDuration, so the link
+	// was dropped: a dead broker, a half-open TCP connection, or a network path
+	// that lost the connection without a reset. With failover the Conn
+	// reconnects; without, it is permanently gone.
+	ErrInactive = errors.New("openwire: broker silent past the inactivity timeout")
 )
 
 // BrokerError is an exception reported by the broker (ExceptionResponse or
@@ -44,7 +79,3 @@ func isSecurityClass(class string) bool {
 	return strings.HasSuffix(class, "SecurityException") || strings.HasSuffix(class, "JMSSecurityException") ||
 		strings.HasSuffix(class, "AuthenticationException")
 }
-
-// ErrInactive means the broker sent nothing for longer than the negotiated
-// MaxInactivityDuration, so the connection was dropped.
-var ErrInactive = errors.New("openwire: broker silent past the inactivity timeout")

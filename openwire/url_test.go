@@ -1,6 +1,7 @@
 package openwire
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +45,53 @@ func TestConfigValidate(t *testing.T) {
 	c := (&Config{}).withDefaults()
 	if c.MaxFrameSize != 64<<20 || c.MaxInactivityDuration != 30*time.Second || c.DialTimeout != 10*time.Second || c.Logger == nil {
 		t.Errorf("defaults %+v", c)
+	}
+}
+
+func TestParseURLExported(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		eps      []string
+		failover bool
+		tls      bool
+	}{
+		{"tcp://127.0.0.1:61616", []string{"tcp://127.0.0.1:61616"}, false, false},
+		{"ssl://b-1.example:61617/", []string{"ssl://b-1.example:61617"}, false, true},
+		{"nio://h", []string{"tcp://h:61616"}, false, false},
+		{"failover:(tcp://a:1,ssl://b:2)?randomize=false", []string{"tcp://a:1", "ssl://b:2"}, true, true},
+		{"failover:tcp://a:1,tcp://b:2", []string{"tcp://a:1", "tcp://b:2"}, true, false},
+		{"tcp://[::1]:61616", []string{"tcp://[::1]:61616"}, false, false},
+	} {
+		u, err := ParseURL(tc.in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if strings.Join(u.Endpoints, " ") != strings.Join(tc.eps, " ") || u.Failover != tc.failover || u.TLS != tc.tls {
+			t.Errorf("%s: %+v", tc.in, u)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"", "empty broker URL"},
+		{"http://x:1", "scheme must be tcp, ssl or failover"},
+		{"tcp://", "has no host"},
+		{"tcp://:61616", "has no host"},
+		{"tcp://h:0", `port "0" is not 1 to 65535`},
+		{"tcp://h:70000", `port "70000"`},
+		{"tcp://h:x", "tcp://h:x"},
+		{"tcp://h:1/queue", "has no path"},
+		{"tcp://u:secret@h:1", "user info"},
+		{"failover:()", "failover list is empty"},
+		{"failover:(tcp://a:1", "missing ')'"},
+		{"failover:(tcp://a:1)x", "only ?options may follow"},
+		{"failover:(tcp://a:1)?maxReconnectAttempts=x", "maxReconnectAttempts"},
+	} {
+		_, err := ParseURL(tc.in)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseURL(%q) = %v, want an error containing %q", tc.in, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("ParseURL(%q) error shows the password: %v", tc.in, err)
+		}
 	}
 }
