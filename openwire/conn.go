@@ -20,10 +20,19 @@ import (
 // Config configures a connection. The zero value works for an unauthenticated broker.
 type Config struct {
 	User, Password string
-	// ClientID is the JMS client ID. Default: unique per TCP connection
-	// ("ID:<host>-<random>-<n>"), so a failover reconnect never collides with
-	// the broker's memory of the lost connection.
+	// ClientID is the JMS client ID. Default: the ConnectionID.
 	ClientID string
+	// ConnectionID is the OpenWire ConnectionId of this Conn's connection at the
+	// broker; logical connections (NewSessionAs) get IDs derived from it and
+	// their client ID. Default: unique per Dial ("ID:<host>-<random>-1:1").
+	// Every reconnect of the Conn presents the same IDs, so the broker, which
+	// keys connections by ConnectionId, replaces a stale connection it still
+	// holds for a lost link at once ("Killing previous stale connection") rather
+	// than refusing its client ID as already connected. A caller that redials
+	// after a Conn is gone (no failover, or failover gave up) gets the same
+	// benefit by passing the old Conn's ConnectionID here. Never give two live
+	// Conns the same ConnectionID: each would take the other's place.
+	ConnectionID string
 	// TLSConfig is used for ssl:// URLs (nil: system roots, server name from the URL).
 	TLSConfig *tls.Config
 	// MaxFrameSize bounds frames in both directions (default 64 MiB) and
@@ -88,7 +97,7 @@ type Conn struct {
 	log       *slog.Logger
 	endpoints []endpoint
 	fo        *failoverOptions
-	idPrefix  string
+	connID    string // see Config.ConnectionID
 	linkSeq   atomic.Int64
 	next      atomic.Int64 // session, consumer, producer and transaction numbers
 
@@ -127,8 +136,11 @@ func Dial(ctx context.Context, url string, cfg Config) (*Conn, error) {
 	cfg = cfg.withDefaults()
 	c := &Conn{
 		cfg: cfg, log: cfg.Logger.With("broker", endpointList(eps)), endpoints: eps, fo: fo,
-		idPrefix: newIDPrefix(), sessions: map[int64]*Session{}, clientRefs: map[string]int{}, consumers: map[int64]*Consumer{},
+		connID: cfg.ConnectionID, sessions: map[int64]*Session{}, clientRefs: map[string]int{}, consumers: map[int64]*Consumer{},
 		closing: make(chan struct{}), done: make(chan struct{}), linkUp: make(chan struct{}),
+	}
+	if c.connID == "" {
+		c.connID = newIDPrefix() + "-1:1"
 	}
 	if fo != nil && fo.randomize {
 		shuffle(c.endpoints)
@@ -240,6 +252,10 @@ func (c *Conn) current(ctx context.Context, gen uint64, anyGen bool) (*link, uin
 		}
 	}
 }
+
+// ConnectionID is the ConnectionId this Conn presents to the broker (see
+// Config.ConnectionID).
+func (c *Conn) ConnectionID() string { return c.connID }
 
 // Done is closed when the connection is permanently gone (closed, or failed
 // without failover, or failover gave up). It is not closed during a reconnect.

@@ -342,14 +342,26 @@ func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
 				e.messageAck(l.cmdID.Add(1), false, a)
 			}
 		}); err != nil {
-			return fmt.Errorf("openwire: ack: %w", err)
+			return fmt.Errorf("openwire: ack: %w", staleIfLost(l, err))
 		}
 		return nil
 	}
 	if err := l.requestAll(ctx, len(acks), func(e *encoder, i int, id int32) { e.messageAck(id, true, acks[i]) }); err != nil {
-		return fmt.Errorf("openwire: ack: %w", err)
+		return fmt.Errorf("openwire: ack: %w", staleIfLost(l, err))
 	}
 	return nil
+}
+
+// staleIfLost makes the error of a request whose link died before the broker
+// answered match ErrStale: the broker takes back what the dead link held and
+// redelivers it, unless the command reached it first (a redelivered message may
+// then be one whose ack got through: at least once, never lost).
+func staleIfLost(l *link, err error) error {
+	var be *BrokerError
+	if l.lostEarly() == nil || errors.As(err, &be) || errors.Is(err, ErrStale) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrStale, err)
 }
 
 // adjacent reports whether no message the broker still counts as dispatched to

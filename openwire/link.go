@@ -78,7 +78,7 @@ func (c *Conn) connect(ctx context.Context, ep endpoint) (*link, error) {
 		_ = nc.SetDeadline(dl)
 	}
 	n := c.linkSeq.Add(1)
-	connID := fmt.Sprintf("%s-%d:1", c.idPrefix, n)
+	connID := c.connID
 	l := &link{
 		c: c, nc: nc, ep: ep, br: bufio.NewReaderSize(nc, 64<<10), bw: bufio.NewWriterSize(nc, 64<<10),
 		connID: connID, maxFrame: c.cfg.MaxFrameSize, pending: map[int32]chan error{},
