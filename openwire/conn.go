@@ -168,26 +168,33 @@ func (c *Conn) dialStartup(ctx context.Context) (*link, error) {
 		return c.connect(ctx, c.endpoints[0])
 	}
 	var last error
-	for attempt := 1; ; attempt++ {
-		if c.fo.startupMaxAttempts >= 0 && attempt > c.fo.startupMaxAttempts+1 {
-			return nil, fmt.Errorf("openwire: failover gave up after %d attempts: %w", attempt-1, last)
+	// startupMaxReconnectAttempts counts passes over the list after the first, as in Java.
+	for pass := 0; ; pass++ {
+		if c.fo.startupMaxAttempts >= 0 && pass > c.fo.startupMaxAttempts {
+			return nil, fmt.Errorf("openwire: failover gave up after %d passes over %d endpoints: %w", pass, len(c.endpoints), last)
 		}
-		ep := c.endpoints[(attempt-1)%len(c.endpoints)]
-		l, err := c.connect(ctx, ep)
-		if err == nil {
-			return l, nil
+		if pass > 0 {
+			t := time.NewTimer(c.fo.delay(pass))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, fmt.Errorf("openwire: connecting: %w (last error: %v)", ctx.Err(), last)
+			case <-t.C:
+			}
 		}
-		last = err
-		if errors.Is(err, ErrAuthentication) {
-			return nil, err // retrying will not fix credentials
-		}
-		c.log.Info("openwire: connect failed, retrying", "endpoint", ep.String(), "attempt", attempt, "err", err)
-		t := time.NewTimer(c.fo.delay(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("openwire: connecting: %w (last error: %v)", ctx.Err(), last)
-		case <-t.C:
+		for _, ep := range c.endpoints {
+			l, err := c.connect(ctx, ep)
+			if err == nil {
+				return l, nil
+			}
+			last = err
+			if errors.Is(err, ErrAuthentication) {
+				return nil, err // retrying will not fix credentials
+			}
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("openwire: connecting: %w (last error: %v)", ctx.Err(), last)
+			}
+			c.log.Info("openwire: connect failed, retrying", "endpoint", ep.String(), "pass", pass+1, "err", err)
 		}
 	}
 }

@@ -54,6 +54,12 @@ var (
 	// that lost the connection without a reset. With failover the Conn
 	// reconnects; without, it is permanently gone.
 	ErrInactive = errors.New("openwire: broker silent past the inactivity timeout")
+
+	// ErrUnsupportedVersion is returned by Dial (and is the cause of a failed
+	// reconnect) when the broker announces an OpenWire version below 12, whose
+	// marshalling differs from what this client implements. Failover keeps
+	// trying the other endpoints. Use an ActiveMQ Classic 5.13 or later broker.
+	ErrUnsupportedVersion = errors.New("openwire: unsupported OpenWire version")
 )
 
 // BrokerError is an exception reported by the broker (ExceptionResponse or

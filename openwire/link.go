@@ -147,6 +147,12 @@ func (l *link) handshake() error {
 	if w.version < 1 {
 		return fmt.Errorf("%w: broker protocol version %d", ErrMalformed, w.version)
 	}
+	// Both sides use the lower of the two versions. Versions before 12 marshal
+	// some commands differently (fields this client writes and reads are absent),
+	// so a lower one cannot be spoken; a higher one is negotiated down to 12.
+	if w.version < protocolVersion {
+		return fmt.Errorf("%w: the broker speaks OpenWire version %d, this client only version %d (ActiveMQ 5.13 or later)", ErrUnsupportedVersion, w.version, protocolVersion)
+	}
 	ours := c.cfg.MaxInactivityDuration
 	theirs := time.Duration(propInt(w.props, "MaxInactivityDuration", 30000)) * time.Millisecond
 	if ours > 0 && theirs > 0 {

@@ -29,8 +29,11 @@ type failoverOptions struct {
 	maxReconnectDelay     time.Duration
 	useExponentialBackOff bool
 	backOffMultiplier     float64
-	maxReconnectAttempts  int // -1: forever
-	startupMaxAttempts    int // -1: until the Dial context ends
+	// Attempts count passes over the whole endpoint list, as in Java's
+	// FailoverTransport: each pass tries every endpoint once, and the backoff
+	// delay runs between passes.
+	maxReconnectAttempts int // passes after a loss; -1: forever, 0: none
+	startupMaxAttempts   int // passes at Dial after the first; -1: until the Dial context ends
 }
 
 func defaultFailover() failoverOptions {
@@ -45,7 +48,7 @@ func defaultFailover() failoverOptions {
 	}
 }
 
-// delay is the wait before reconnect attempt n (n >= 1).
+// delay is the wait before pass n (n >= 1).
 func (f *failoverOptions) delay(n int) time.Duration {
 	d := f.initialReconnectDelay
 	if f.useExponentialBackOff {
@@ -182,6 +185,9 @@ func parseEndpoint(raw string) (endpoint, error) {
 	return ep, nil
 }
 
+var supportedFailoverOptions = []string{"randomize", "initialReconnectDelay", "maxReconnectDelay", "useExponentialBackOff",
+	"backOffMultiplier", "reconnectDelayExponent", "maxReconnectAttempts", "startupMaxReconnectAttempts"}
+
 func (f *failoverOptions) parse(query string) error {
 	if query == "" {
 		return nil
@@ -208,17 +214,28 @@ func (f *failoverOptions) parse(query string) error {
 				err = fmt.Errorf("must be >= 1")
 			}
 		case "maxReconnectAttempts":
-			f.maxReconnectAttempts, err = strconv.Atoi(v)
+			f.maxReconnectAttempts, err = parseAttempts(v)
 		case "startupMaxReconnectAttempts":
-			f.startupMaxAttempts, err = strconv.Atoi(v)
+			f.startupMaxAttempts, err = parseAttempts(v)
 		default:
-			// timeout, trackMessages, priorityBackup, nested.* ...: not implemented, ignored
+			// Java's other options (timeout, trackMessages, backup, priorityBackup,
+			// updateURIsSupported, nested.*, ...) change behaviour this client does
+			// not have: refuse them rather than pretend.
+			return fmt.Errorf("failover option %s is not supported by this client (supported: %s)", k, strings.Join(supportedFailoverOptions, ", "))
 		}
 		if err != nil {
 			return fmt.Errorf("failover option %s=%q: %v", k, v, err)
 		}
 	}
 	return nil
+}
+
+func parseAttempts(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < -1 {
+		return 0, fmt.Errorf("want a count >= 0, or -1 for no limit")
+	}
+	return n, nil
 }
 
 func parseMillis(v string) (time.Duration, error) {

@@ -1,7 +1,9 @@
 package openwire
 
 import (
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -93,5 +95,63 @@ func TestParseURLExported(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("ParseURL(%q) error shows the password: %v", tc.in, err)
 		}
+	}
+}
+
+func TestFailoverOptions(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  string // error substring; "" means accepted
+	}{
+		{"randomize=false&maxReconnectAttempts=0&startupMaxReconnectAttempts=-1", ""},
+		{"reconnectDelayExponent=1.5&useExponentialBackOff=false", ""},
+		{"timeout=3000", "failover option timeout is not supported"},
+		{"trackMessages=true", "failover option trackMessages is not supported"},
+		{"priorityBackup=true", "failover option priorityBackup is not supported"},
+		{"nested.wireFormat.maxInactivityDuration=1000", "failover option nested.wireFormat.maxInactivityDuration is not supported"},
+		{"maxReconnectAttempts=-2", "maxReconnectAttempts"},
+		{"initialReconnectDelay=-5", "initialReconnectDelay"},
+		{"backOffMultiplier=0.5", "must be >= 1"},
+	} {
+		_, err := ParseURL("failover:(tcp://a:1)?" + tc.query)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.query, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want an error containing %q", tc.query, err, tc.want)
+		}
+	}
+}
+
+// startupMaxReconnectAttempts counts passes over the whole list, as Java's
+// FailoverTransport does: 1 means the first pass and one more, each trying
+// every endpoint once.
+func TestFailoverAttemptsArePasses(t *testing.T) {
+	var accepts [2]atomic.Int32
+	var urls []string
+	for i := range accepts {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				nc, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				accepts[i].Add(1)
+				nc.Close() // not a broker: the handshake fails
+			}
+		}()
+		urls = append(urls, "tcp://"+ln.Addr().String())
+	}
+	_, err := Dial(testCtx(t, 20*time.Second), "failover:("+strings.Join(urls, ",")+")?randomize=false&initialReconnectDelay=1&startupMaxReconnectAttempts=1", Config{})
+	if err == nil || !strings.Contains(err.Error(), "gave up after 2 passes over 2 endpoints") {
+		t.Fatalf("Dial: %v", err)
+	}
+	if a, b := accepts[0].Load(), accepts[1].Load(); a != 2 || b != 2 {
+		t.Fatalf("connects per endpoint %d and %d, want 2 and 2", a, b)
 	}
 }

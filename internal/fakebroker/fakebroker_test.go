@@ -412,3 +412,30 @@ func TestBadInputCompressedBombIsBounded(t *testing.T) {
 		t.Fatalf("%d bytes allocated while refusing a 32 MiB bomb (limit %d)", d, frameLimit)
 	}
 }
+
+// A broker that announces an OpenWire version before 12 is refused with a clear
+// error; 12 and later (negotiated down to 12) are accepted.
+func TestVersionCheck(t *testing.T) {
+	for _, tc := range []struct {
+		version int32
+		ok      bool
+	}{{12, true}, {13, true}, {11, false}, {9, false}, {1, false}} {
+		srv, err := fakebroker.Start(fakebroker.Options{Version: tc.version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, err := openwire.Dial(ctx, srv.URL(), openwire.Config{})
+		cancel()
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("version %d: %v", tc.version, err)
+		case !tc.ok && (!errors.Is(err, openwire.ErrUnsupportedVersion) || !strings.Contains(err.Error(), fmt.Sprintf("speaks OpenWire version %d", tc.version))):
+			t.Errorf("version %d: %v, want ErrUnsupportedVersion naming the version", tc.version, err)
+		}
+		if conn != nil {
+			conn.Close()
+		}
+		srv.Close()
+	}
+}
