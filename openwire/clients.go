@@ -120,7 +120,7 @@ func (l *link) logicalConnection(ctx context.Context, clientID string) (string, 
 			faultTolerant: c.fo != nil, failoverReconnect: l.failoverReconnect})
 	})
 	if err != nil {
-		return "", err
+		return "", security(err, ErrAuthentication)
 	}
 	l.set(clientID, connID)
 	return connID, nil

@@ -48,6 +48,13 @@ type Config struct {
 	// OnReconnect is called after the transport was lost (err) and a failover
 	// reconnect succeeded. It runs on the connection's goroutine and must not block.
 	OnReconnect func(err error)
+	// OnAsyncError is called with an error matching *BrokerError when the broker
+	// reports, with a ConnectionError, that a command sent without waiting for a
+	// response failed (an acknowledgement it cannot match, a send the user may
+	// not make). The connection stays open; the open transactions the error
+	// concerns are rollback-only (their Commit returns ErrRollbackOnly). It runs
+	// on the connection's goroutine and must not block.
+	OnAsyncError func(err error)
 	// Logger gets connection events (default slog.Default()). Passwords are never logged.
 	Logger *slog.Logger
 }
@@ -283,10 +290,27 @@ func (c *Conn) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
+	l := c.link
+	c.mu.Unlock()
+	if l != nil {
+		// Consumers first, each naming the last message it delivered: removing
+		// the connection alone makes the broker count every message it had
+		// dispatched, prefetched ones too, as redelivered.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		for _, s := range c.sortedSessions() {
+			_ = s.Close(ctx)
+		}
+		cancel()
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
 	c.closed = true
 	c.err = ErrClosed
 	close(c.closing)
-	l := c.link
+	l = c.link
 	c.link = nil
 	c.mu.Unlock()
 	if l != nil {

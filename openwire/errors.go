@@ -2,6 +2,7 @@ package openwire
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -55,6 +56,43 @@ var (
 	// reconnects; without, it is permanently gone.
 	ErrInactive = errors.New("openwire: broker silent past the inactivity timeout")
 
+	// ErrAuthorization is returned by NewConsumer, NewTopicConsumer,
+	// NewProducer and Producer.Send when the broker refused the operation on a
+	// destination for the connection's user (a java.lang.SecurityException from
+	// its authorizationPlugin: "User x is not authorized to read from:
+	// queue://q"). The login itself was accepted, so this is not
+	// ErrAuthentication: check the user's read/write/admin groups in the broker's
+	// authorization map for that destination. The error also matches
+	// *BrokerError with the broker's message.
+	ErrAuthorization = errors.New("openwire: broker refused the operation on the destination")
+
+	// ErrConsumerAborted is returned by Consumer.Receive (and the consumer's
+	// later calls) after the broker aborted the consumer with
+	// ConsumerControl{close=true}: its abortSlowConsumerStrategy or
+	// abortSlowAckConsumerStrategy found it too slow to consume or to
+	// acknowledge. The consumer was closed at the broker too; messages it held
+	// unacknowledged are redelivered. Open a new consumer to go on, and look at
+	// how long messages are held before their ack (the broker's
+	// maxTimeSinceLastAck, maxSlowDuration).
+	ErrConsumerAborted = errors.New("openwire: broker aborted the consumer")
+
+	// ErrRollbackOnly is returned by Session.Commit when the broker reported
+	// (ConnectionError) that a one-way command of the open transaction failed,
+	// for example an acknowledgement it could not match. Commit then rolled the
+	// transaction back, so its messages are redelivered (at least once, none
+	// lost); the cause is in the error, matching *BrokerError.
+	ErrRollbackOnly = errors.New("openwire: transaction was marked rollback-only")
+
+	// ErrCommitInDoubt is returned by Session.Commit when the link was lost (or
+	// ctx ended) after COMMIT was written and before the broker answered: the
+	// broker may or may not have committed. Nothing is lost either way: if it
+	// did not commit, it redelivers the transaction's messages (with a higher
+	// redelivery counter); if it did, they are gone from the queue. For
+	// at-least-once processing the caller does nothing more (no retry of the
+	// commit, which would find no transaction), and treats redeliveries of
+	// messages it already handled as possible duplicates.
+	ErrCommitInDoubt = errors.New("openwire: commit outcome unknown")
+
 	// ErrUnsupportedVersion is returned by Dial (and is the cause of a failed
 	// reconnect) when the broker announces an OpenWire version below 12, whose
 	// marshalling differs from what this client implements. Failover keeps
@@ -76,9 +114,15 @@ func (e *BrokerError) Error() string {
 	return "openwire: broker error " + e.Class + ": " + e.Message
 }
 
-// Is makes errors.Is(err, ErrAuthentication) true for the broker's security exceptions.
-func (e *BrokerError) Is(target error) bool {
-	return target == ErrAuthentication && isSecurityClass(e.Class)
+// security classifies a broker's refusal: a security exception becomes kind
+// (ErrAuthentication for a refused ConnectionInfo, ErrAuthorization for a
+// refused consumer, producer or send), other errors stay as they are.
+func security(err error, kind error) error {
+	var be *BrokerError
+	if errors.As(err, &be) && isSecurityClass(be.Class) && !errors.Is(err, kind) {
+		return fmt.Errorf("%w: %w", kind, err)
+	}
+	return err
 }
 
 func isSecurityClass(class string) bool {

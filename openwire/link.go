@@ -105,6 +105,7 @@ func (c *Conn) connect(ctx context.Context, ep endpoint) (*link, error) {
 			faultTolerant: c.fo != nil, failoverReconnect: l.failoverReconnect})
 	})
 	if err != nil {
+		err = security(err, ErrAuthentication)
 		l.close(err)
 		l.wg.Wait()
 		if errors.Is(err, ErrAuthentication) {
@@ -242,11 +243,15 @@ func (l *link) handle(frame []byte) error {
 			return l.write(func(e *encoder) { e.keepAlive(l.cmdID.Add(1)) })
 		}
 	case typeConnectionError:
-		return fmt.Errorf("openwire: broker %s ended the connection: %w", l.ep, f.brokerErr)
+		return l.onConnectionError(frame)
+	case typeConsumerControl:
+		return l.onConsumerControl(frame)
+	case typeConnectionControl:
+		return l.onConnectionControl(frame)
 	case typeShutdownInfo:
 		return fmt.Errorf("openwire: broker %s is shutting down: %w", l.ep, io.EOF)
 	default:
-		// BrokerInfo, ConnectionControl, ConsumerControl, WireFormatInfo, ...: not needed
+		// BrokerInfo, WireFormatInfo, ...: not needed
 		l.c.log.Debug("openwire: ignoring command", "type", f.typ)
 	}
 	return nil

@@ -307,11 +307,6 @@ func (s *Server) serve(nc net.Conn, faulty bool) error {
 				if err := c.write(connectionError(c.next(), class, msg)); err != nil {
 					return err
 				}
-				if respReq {
-					// an ack that asked for a response gets ExceptionResponse from a
-					// real broker; this fault is about the one-way kind
-					continue
-				}
 			}
 		case typeTransactionInfo:
 			d.nested() // connectionId
