@@ -26,7 +26,7 @@ type Session struct {
 	// rollbackOnly: the broker reported a failed one-way command of the open
 	// transaction (ConnectionError); Commit rolls back instead
 	rollbackOnly error
-	closed    bool
+	closed       bool
 }
 
 // NewSession opens a session.
