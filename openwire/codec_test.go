@@ -78,7 +78,7 @@ func TestExceptionResponseDecoding(t *testing.T) {
 	e.throwable("java.lang.SecurityException", "User name [app] or password is invalid.")
 	e.endFrame(start)
 	f := decodeOne(t, e.b)
-	if f.corr != 5 || f.brokerErr.Class != "java.lang.SecurityException" || !errors.Is(f.brokerErr, ErrAuthentication) {
+	if f.corr != 5 || f.brokerErr.Class != "java.lang.SecurityException" || f.brokerErr.Message != "User name [app] or password is invalid." {
 		t.Fatalf("%+v", f)
 	}
 }

@@ -49,6 +49,19 @@ type Options struct {
 	SSLPort        int      // 0: no TLS connector
 	Keystore       string   // JKS keystore for SSLPort
 	Port           int      // 0: a free port
+	// Authz turns on an authorizationPlugin: ExtraUsers may use only the
+	// destinations matching this pattern (e.g. "allowed.>"); User may use all.
+	Authz string
+	// AbortSlowAck is "maxTimeSinceLastAck,checkPeriod" in milliseconds: the
+	// broker aborts a consumer that holds messages that long without an ack
+	// (abortSlowAckConsumerStrategy).
+	AbortSlowAck string
+	// SharedData puts KahaDB in this directory with a shared-file-locker:
+	// brokers given the same directory form an active/standby pair.
+	SharedData string
+	// Standby makes Start return without waiting for the connectors: a
+	// shared-storage standby opens them only once it holds the lock.
+	Standby bool
 }
 
 var (
@@ -165,6 +178,18 @@ func (b *Broker) run(command string, extra ...string) error {
 	args := []string{command, "--port", strconv.Itoa(b.Port), "--stomp-port", strconv.Itoa(b.StompPort),
 		"--user", b.User, "--password", b.Password, "--dir", b.Dir, "--dlq", b.opts.DLQ,
 		"--users", strings.Join(b.opts.ExtraUsers, ",")}
+	if b.opts.Authz != "" {
+		args = append(args, "--authz", b.opts.Authz)
+	}
+	if b.opts.AbortSlowAck != "" {
+		args = append(args, "--abort-slow-ack", b.opts.AbortSlowAck)
+	}
+	if b.opts.SharedData != "" {
+		args = append(args, "--shared-data", b.opts.SharedData)
+	}
+	if b.opts.Standby && command == "start" {
+		args = append(args, "--no-wait")
+	}
 	if b.opts.SSLPort != 0 {
 		args = append(args, "--ssl-port", strconv.Itoa(b.opts.SSLPort), "--keystore", b.opts.Keystore)
 	}
