@@ -169,4 +169,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	}
 	b, _ := encodeProperties(map[string]any{"a": "b😀", "n": int32(1), "l": []any{int8(1)}, "m": map[string]any{"x": 1.5}, "z": nil})
 	write("FuzzPrimitiveMap", 0, b)
+	for i, s := range inflateSeeds() {
+		write("FuzzInflateBytesBody", i, s)
+	}
 }
