@@ -176,9 +176,10 @@ func (m *Message) Data() []byte {
 	return m.Body
 }
 
-// decodeMessageBody reads the fields of an ActiveMQMessage (after the BaseCommand
-// prefix) and decodes its body. maxBody bounds decompression.
-func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
+// messageHead reads the fields of an ActiveMQMessage (after the BaseCommand prefix)
+// up to its MessageId, which is all an acknowledgement needs; it reports whether
+// the id was read.
+func (d *decoder) messageHead(t byte, m *Message) bool {
 	m.Kind = kindFromCommand(t)
 	d.skipNested(0) // producerId: the MessageId carries it too
 	if dest, ok := d.destination(); ok {
@@ -189,9 +190,16 @@ func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
 		m.OriginalDestination = new(Destination) // allocated only when present
 		*m.OriginalDestination = od
 	}
-	if mt := d.nestedType(); mt != 0 && d.expect(mt, typeMessageID, "Message.messageId") {
+	if mt := d.nestedType(); d.err == nil && d.expect(mt, typeMessageID, "Message.messageId") {
 		m.id = d.messageIDBody()
 	}
+	return d.err == nil
+}
+
+// messageRest reads the fields after the MessageId and decodes the body. maxBody
+// bounds decompression. A body or properties that cannot be decoded give bodyErr;
+// fields that cannot be read set d.err.
+func (d *decoder) messageRest(m *Message, maxBody int) (bodyErr error) {
 	d.skipNested(0) // originalTransactionId
 	m.GroupID = d.str()
 	m.GroupSequence = d.int32()

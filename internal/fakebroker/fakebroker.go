@@ -66,11 +66,21 @@ const (
 	// reconnectTo (Options.ReconnectTo), as a broker with updateClusterClients and
 	// rebalanceClusterClients does, and then behaves.
 	ClusterUpdate
+	// OversizedMessage dispatches a text message of OversizedBody bytes, more than
+	// the tests' MaxFrameSize, then the message "hello" (Stage AfterConsumer).
+	OversizedMessage
+	// UnknownNested dispatches a message whose dataStructure field holds a
+	// ConsumerInfo, as advisory messages do, which the client does not decode, then
+	// the message "hello" (Stage AfterConsumer).
+	UnknownNested
 )
+
+// OversizedBody is the size of the OversizedMessage's body.
+const OversizedBody = 4 << 20
 
 var faultNames = [...]string{"None", "Message", "Truncated", "Oversized", "NegativeSize", "UnknownCommand",
 	"WrongType", "GarbageBody", "GarbageCompressed", "Random", "CompressedBomb", "UnmatchedAck", "DropOnCommit",
-	"ConsumerAbort", "ClusterUpdate"}
+	"ConsumerAbort", "ClusterUpdate", "OversizedMessage", "UnknownNested"}
 
 func (f Fault) String() string {
 	if f >= 0 && int(f) < len(faultNames) {
@@ -416,6 +426,14 @@ func (c *conn) fault() error {
 			to = "tcp://127.0.0.1:1"
 		}
 		return c.write(connectionControl(c.next(), "tcp://127.0.0.1:1,"+to, to))
+	case OversizedMessage:
+		big := dispatch(c.next(), k, typeConsumerID, textContent(string(bytes.Repeat([]byte("x"), OversizedBody))), false)
+		return c.write(append(big, dispatch(c.next(), k, typeConsumerID, textContent("hello"), false)...))
+	case UnknownNested:
+		// a ConsumerInfo (type 5) whose fields the client cannot know the length of
+		ds := []byte{1, typeConsumerInfo, 0, 0, 0, 1, 0, 1, typeConsumerID}
+		odd := dispatchWith(c.next(), k, typeConsumerID, textContent("advisory"), false, ds)
+		return c.write(append(odd, dispatch(c.next(), k, typeConsumerID, textContent("hello"), false)...))
 	case Random:
 		r := rand.New(rand.NewPCG(c.s.opts.Seed, uint64(c.s.Accepted())))
 		b := make([]byte, 4096)

@@ -128,6 +128,11 @@ var dispatchSeq atomic.Int64
 // dispatch is a MessageDispatch of a persistent text message with the given
 // content; idType tags the consumerId (typeConsumerID unless a fault wants otherwise).
 func dispatch(id int32, k consumerID, idType byte, content []byte, compressed bool) []byte {
+	return dispatchWith(id, k, idType, content, compressed, nil)
+}
+
+// dispatchWith is dispatch with the message's dataStructure field as given (nil: null).
+func dispatchWith(id int32, k consumerID, idType byte, content []byte, compressed bool, dataStructure []byte) []byte {
 	seq := dispatchSeq.Add(1)
 	var w builder
 	w.byte(typeMessageDispatch)
@@ -176,7 +181,11 @@ func dispatch(id int32, k consumerID, idType byte, content []byte, compressed bo
 	w.str("") // type
 	w.bytes(content)
 	w.bool(false) // properties
-	w.bool(false) // dataStructure
+	if dataStructure == nil {
+		w.bool(false)
+	} else {
+		w.b = append(w.b, dataStructure...)
+	}
 	w.bool(false) // targetConsumerId
 	w.bool(compressed)
 	w.int32(0)    // redeliveryCounter
