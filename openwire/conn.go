@@ -36,9 +36,11 @@ type Config struct {
 	// TLSConfig is used for ssl:// URLs (nil: system roots, server name from the URL).
 	TLSConfig *tls.Config
 	// MaxFrameSize bounds frames in both directions (default 64 MiB) and
-	// decompressed bodies. A larger frame from the broker ends the connection
-	// with an error matching ErrFrameTooLarge, even under failover (it would
-	// only be sent again).
+	// decompressed bodies. A larger message from the broker is read as far as its
+	// id, the rest discarded, and dead-lettered with a cause matching
+	// ErrFrameTooLarge; the connection stays. Any other larger frame ends the
+	// connection with ErrFrameTooLarge, even under failover (it would only be
+	// sent again).
 	MaxFrameSize int
 	// MaxInactivityDuration: the broker must send something this often (it sends
 	// KeepAliveInfo every third of it) and so does this client. 0 means 30s, < 0 disables.

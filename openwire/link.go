@@ -194,6 +194,19 @@ func (l *link) readLoop() {
 		if hdr, err = l.br.Peek(5); err != nil {
 			break
 		}
+		if hdr[4] == typeMessageDispatch && frameSize(hdr) > l.maxFrame {
+			// one message too large for the limit fails alone (frame.go)
+			var f frame
+			if f, err = readOversizedDispatch(l.br, l.maxFrame, l.intern); err != nil {
+				err = fmt.Errorf("openwire: from %s: %w", l.ep, err)
+				break
+			}
+			l.reads.Add(1)
+			if err = l.handleFrame(f, nil); err != nil {
+				break
+			}
+			continue
+		}
 		var frame []byte
 		if hdr[4] == typeMessageDispatch {
 			frame, err = l.readFrame(nil)
@@ -226,6 +239,12 @@ func (l *link) handle(frame []byte) error {
 	if err != nil {
 		return fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}
+	return l.handleFrame(f, frame)
+}
+
+// handleFrame acts on a decoded frame; raw is its bytes (nil for an oversized
+// MessageDispatch, which is never kept).
+func (l *link) handleFrame(f frame, raw []byte) error {
 	switch f.typ {
 	case typeMessageDispatch:
 		if f.msg == nil {
@@ -243,11 +262,11 @@ func (l *link) handle(frame []byte) error {
 			return l.write(func(e *encoder) { e.keepAlive(l.cmdID.Add(1)) })
 		}
 	case typeConnectionError:
-		return l.onConnectionError(frame)
+		return l.onConnectionError(raw)
 	case typeConsumerControl:
-		return l.onConsumerControl(frame)
+		return l.onConsumerControl(raw)
 	case typeConnectionControl:
-		return l.onConnectionControl(frame)
+		return l.onConnectionControl(raw)
 	case typeShutdownInfo:
 		return fmt.Errorf("openwire: broker %s is shutting down: %w", l.ep, io.EOF)
 	default:
