@@ -33,6 +33,7 @@ type Broker struct {
 	Host      string // 127.0.0.1:PORT
 	Port      int
 	StompPort int
+	MQTTPort  int // 0 unless Options.MQTT
 	User      string
 	Password  string
 	Dir       string // broker directory (config, data, activemq.log); empty for an external broker
@@ -62,6 +63,8 @@ type Options struct {
 	// Standby makes Start return without waiting for the connectors: a
 	// shared-storage standby opens them only once it holds the lock.
 	Standby bool
+	// MQTT adds an MQTT connector on a free port (needs libmqtt-client-java).
+	MQTT bool
 }
 
 var (
@@ -149,13 +152,19 @@ func startBroker(opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	mqtt := 0
+	if opts.MQTT {
+		if mqtt, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
 	dir, err := os.MkdirTemp("", "mqtrigger-broker-")
 	if err != nil {
 		return nil, err
 	}
 	b := &Broker{
 		URL: fmt.Sprintf("tcp://127.0.0.1:%d", port), Host: fmt.Sprintf("127.0.0.1:%d", port),
-		Port: port, StompPort: stomp, User: opts.User, Password: opts.Password, Dir: dir,
+		Port: port, StompPort: stomp, MQTTPort: mqtt, User: opts.User, Password: opts.Password, Dir: dir,
 		opts: opts, managed: true,
 	}
 	if err := b.run("start"); err != nil {
@@ -189,6 +198,9 @@ func (b *Broker) run(command string, extra ...string) error {
 	}
 	if b.opts.Standby && command == "start" {
 		args = append(args, "--no-wait")
+	}
+	if b.MQTTPort != 0 {
+		args = append(args, "--mqtt-port", strconv.Itoa(b.MQTTPort))
 	}
 	if b.opts.SSLPort != 0 {
 		args = append(args, "--ssl-port", strconv.Itoa(b.opts.SSLPort), "--keystore", b.opts.Keystore)
