@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // messageTail is the number of bytes after the properties of a message that
@@ -133,4 +135,48 @@ func FuzzOversizedDispatch(f *testing.F) {
 			t.Fatalf("message %+v, bodyErr %v", fr.msg, fr.bodyErr)
 		}
 	})
+}
+
+// Against the real broker: a message over the consumer's MaxFrameSize is
+// dead-lettered with the cause, the connection stays, and the next message arrives.
+func TestOversizedMessageDeadLettered(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	sender := dialShared(t, Config{})
+	q := newQueue(t)
+	p, err := mustSession(t, sender, false).NewProducer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := &Message{Kind: KindBytes, Body: make([]byte, 256<<10), Persistent: true, Priority: 4}
+	if err := p.Send(ctx, Queue(q), big); err != nil {
+		t.Fatal(err)
+	}
+	sendTexts(t, sender, Queue(q), "next")
+	c := dialShared(t, Config{MaxFrameSize: 64 << 10})
+	k, err := mustSession(t, c, false).NewConsumer(ctx, q, ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := k.Receive(ctx)
+	if err != nil || m.Text != "next" {
+		t.Fatalf("next message: %v %v (connection: %v)", m, err, c.Err())
+	}
+	if err := k.Ack(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := mustSession(t, sender, false).NewConsumer(ctx, "ActiveMQ.DLQ", ConsumerOptions{Selector: "JMSMessageID = '" + big.ID + "'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := dlq.Receive(ctx)
+	if err != nil {
+		t.Fatalf("the oversized message is not in ActiveMQ.DLQ: %v", err)
+	}
+	cause := fmt.Sprint(dead.Properties["dlqDeliveryFailureCause"])
+	if !bytes.Equal(dead.Body, big.Body) || !strings.Contains(cause, "limit 65536 (raise Config.MaxFrameSize)") {
+		t.Fatalf("dead-lettered %d bytes with cause %q", len(dead.Body), cause)
+	}
+	if err := dlq.Ack(ctx, dead); err != nil || c.Err() != nil {
+		t.Fatalf("ack %v, connection %v", err, c.Err())
+	}
 }
