@@ -24,6 +24,13 @@
 // string, byte[] []byte, null nil, and nested map[string]any / []any. Strings
 // are converted from and to Java's modified UTF-8 (CESU-8), so emoji survive.
 //
+// A message the client cannot decode (a body or property that does not parse, a
+// compressed body past its bound, a nested structure it does not know, a frame over
+// Config.MaxFrameSize) never reaches Receive and does not end the connection: the
+// consumer dead-letters it at once with a poison acknowledgement whose cause,
+// "openwire client cannot decode message: ...", the broker stores as
+// dlqDeliveryFailureCause.
+//
 // Errors match errors.Is(err, ErrAuthentication) (a refused login),
 // ErrAuthorization (a refused operation on a destination), ErrClosed,
 // ErrFrameTooLarge, ErrStale, ErrInactive, ErrConsumerAborted,
