@@ -3,9 +3,7 @@ package openwire
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // A broker keeps any number of logical connections on one socket, each with its own
@@ -79,7 +77,13 @@ func (c *Conn) releaseClient(ctx context.Context, clientID string) {
 type logicalConnections struct {
 	mu      sync.RWMutex
 	logical map[string]string // client ID → connection ID
-	seq     atomic.Int64
+}
+
+// logicalID is the ConnectionId of clientID's logical connection: the same on
+// every link of the Conn (and for a redial with the same Config.ConnectionID),
+// so a reconnect replaces the broker's stale copy instead of colliding with it.
+func (c *Conn) logicalID(clientID string) string {
+	return c.connID + "-" + clientID
 }
 
 func (lc *logicalConnections) lookup(clientID string) (string, bool) {
@@ -109,15 +113,14 @@ func (l *link) logicalConnection(ctx context.Context, clientID string) (string, 
 	if id, ok := l.lookup(clientID); ok {
 		return id, nil
 	}
-	// The link's own connection is "<prefix>-<n>:1"; its logical ones are ":2" on.
-	connID := fmt.Sprintf("%s:%d", strings.TrimSuffix(l.connID, ":1"), l.seq.Add(1)+1)
 	c := l.c
+	connID := c.logicalID(clientID)
 	err := l.request(ctx, func(e *encoder, id int32) {
 		e.connectionInfo(id, connectionInfo{connID: connID, clientID: clientID, password: c.cfg.Password, user: c.cfg.User,
 			faultTolerant: c.fo != nil, failoverReconnect: l.failoverReconnect})
 	})
 	if err != nil {
-		return "", err
+		return "", security(err, ErrAuthentication)
 	}
 	l.set(clientID, connID)
 	return connID, nil

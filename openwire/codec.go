@@ -66,31 +66,7 @@ func decodeFrame(b []byte, maxBody int, intern map[string]string) (f frame, err 
 		f.wf, err = d.wireFormatInfo()
 		return f, err
 	case typeMessageDispatch:
-		f.id, f.respReq = d.command()
-		if t := d.nestedType(); t != 0 && d.expect(t, typeConsumerID, "MessageDispatch.consumerId") {
-			f.consumer = d.consumerIDBody()
-		}
-		d.destination()
-		mt := d.nestedType()
-		if mt == 0 {
-			d.int32()
-			return f, d.err
-		}
-		if mt < typeMessage || mt > typeBlobMessage {
-			d.fail("MessageDispatch.message has type %d", mt)
-			return f, d.err
-		}
-		d.command()
-		m := &Message{Size: len(b) + 4}
-		f.bodyErr = d.message(mt, m, maxBody)
-		if rc := int(d.int32()); rc > m.RedeliveryCounter {
-			m.RedeliveryCounter = rc
-		}
-		if d.err != nil {
-			return f, d.err
-		}
-		m.ID = m.id.String()
-		f.msg = m
+		return f, d.dispatch(&f, len(b)+4, maxBody, b[max(0, len(b)-4):])
 	case typeResponse, typeDataResponse, typeDataArrayResponse, typeIntegerResponse:
 		f.id, f.respReq = d.command()
 		f.corr = d.int32()

@@ -50,12 +50,24 @@ func decodeOne(t testing.TB, wire []byte) frame {
 func TestDecodeMalformed(t *testing.T) {
 	wire := dispatchFrame(&Message{Kind: KindText, Text: "hi", Destination: Queue("q"), Properties: map[string]any{"a": "b"}}, 0)
 	frame := wire[4:]
+	// Up to the message id a truncated frame is an error; past it, the message fails
+	// alone, carrying its id so that it can be acknowledged.
+	failedAlone := 0
 	for i := 1; i < len(frame); i++ {
-		if _, err := decodeFrame(frame[:i], 1<<20, nil); err == nil {
-			t.Errorf("truncated at %d of %d: no error", i, len(frame))
-		} else if !errors.Is(err, ErrMalformed) {
+		f, err := decodeFrame(frame[:i], 1<<20, nil)
+		switch {
+		case err != nil && failedAlone > 0:
+			t.Errorf("truncated at %d of %d: %v, after shorter frames failed only the message", i, len(frame), err)
+		case err != nil && !errors.Is(err, ErrMalformed):
 			t.Errorf("truncated at %d: error %v does not match ErrMalformed", i, err)
+		case err == nil && (f.msg == nil || f.msg.ID != "ID:host-1234-1700000000000-1:1:1:1:7" || !errors.Is(f.bodyErr, ErrMalformed)):
+			t.Errorf("truncated at %d of %d: no error, message %+v, bodyErr %v", i, len(frame), f.msg, f.bodyErr)
+		case err == nil:
+			failedAlone++
 		}
+	}
+	if failedAlone == 0 {
+		t.Error("no truncation failed only the message")
 	}
 	// a size prefix above the limit is refused before anything is allocated
 	big := []byte{0x7f, 0xff, 0xff, 0xff, typeMessageDispatch}
@@ -78,7 +90,7 @@ func TestExceptionResponseDecoding(t *testing.T) {
 	e.throwable("java.lang.SecurityException", "User name [app] or password is invalid.")
 	e.endFrame(start)
 	f := decodeOne(t, e.b)
-	if f.corr != 5 || f.brokerErr.Class != "java.lang.SecurityException" || !errors.Is(f.brokerErr, ErrAuthentication) {
+	if f.corr != 5 || f.brokerErr.Class != "java.lang.SecurityException" || f.brokerErr.Message != "User name [app] or password is invalid." {
 		t.Fatalf("%+v", f)
 	}
 }
@@ -165,8 +177,15 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		write("FuzzDecodeFrame", i, s)
 		if i < 5 {
 			write("FuzzDecodeMessage", i, s[4:])
+			write("FuzzOversizedDispatch", i, s)
 		}
 	}
 	b, _ := encodeProperties(map[string]any{"a": "b😀", "n": int32(1), "l": []any{int8(1)}, "m": map[string]any{"x": 1.5}, "z": nil})
 	write("FuzzPrimitiveMap", 0, b)
+	odd := withDataStructure(dispatchFrame(&Message{Kind: KindText, Text: "a", Destination: Queue("q")}, 1), []byte{1, typeConsumerInfo, 0, 0})
+	write("FuzzDecodeMessage", 5, odd[4:])
+	write("FuzzDecodeFrame", len(fuzzSeeds()), odd)
+	for i, s := range inflateSeeds() {
+		write("FuzzInflateBytesBody", i, s)
+	}
 }

@@ -1,7 +1,6 @@
 package openwire
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -9,9 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"os"
 	"sort"
 	"strings"
@@ -23,16 +20,27 @@ import (
 // Config configures a connection. The zero value works for an unauthenticated broker.
 type Config struct {
 	User, Password string
-	// ClientID is the JMS client ID. Default: unique per TCP connection
-	// ("ID:<host>-<random>-<n>"), so a failover reconnect never collides with
-	// the broker's memory of the lost connection.
+	// ClientID is the JMS client ID. Default: the ConnectionID.
 	ClientID string
+	// ConnectionID is the OpenWire ConnectionId of this Conn's connection at the
+	// broker; logical connections (NewSessionAs) get IDs derived from it and
+	// their client ID. Default: unique per Dial ("ID:<host>-<random>-1:1").
+	// Every reconnect of the Conn presents the same IDs, so the broker, which
+	// keys connections by ConnectionId, replaces a stale connection it still
+	// holds for a lost link at once ("Killing previous stale connection") rather
+	// than refusing its client ID as already connected. A caller that redials
+	// after a Conn is gone (no failover, or failover gave up) gets the same
+	// benefit by passing the old Conn's ConnectionID here. Never give two live
+	// Conns the same ConnectionID: each would take the other's place.
+	ConnectionID string
 	// TLSConfig is used for ssl:// URLs (nil: system roots, server name from the URL).
 	TLSConfig *tls.Config
 	// MaxFrameSize bounds frames in both directions (default 64 MiB) and
-	// decompressed bodies. A larger frame from the broker ends the connection
-	// with an error matching ErrFrameTooLarge, even under failover (it would
-	// only be sent again).
+	// decompressed bodies. A larger message from the broker is read as far as its
+	// id, the rest discarded, and dead-lettered with a cause matching
+	// ErrFrameTooLarge; the connection stays. Any other larger frame ends the
+	// connection with ErrFrameTooLarge, even under failover (it would only be
+	// sent again).
 	MaxFrameSize int
 	// MaxInactivityDuration: the broker must send something this often (it sends
 	// KeepAliveInfo every third of it) and so does this client. 0 means 30s, < 0 disables.
@@ -42,6 +50,13 @@ type Config struct {
 	// OnReconnect is called after the transport was lost (err) and a failover
 	// reconnect succeeded. It runs on the connection's goroutine and must not block.
 	OnReconnect func(err error)
+	// OnAsyncError is called with an error matching *BrokerError when the broker
+	// reports, with a ConnectionError, that a command sent without waiting for a
+	// response failed (an acknowledgement it cannot match, a send the user may
+	// not make). The connection stays open; the open transactions the error
+	// concerns are rollback-only (their Commit returns ErrRollbackOnly). It runs
+	// on the connection's goroutine and must not block.
+	OnAsyncError func(err error)
 	// Logger gets connection events (default slog.Default()). Passwords are never logged.
 	Logger *slog.Logger
 }
@@ -91,7 +106,7 @@ type Conn struct {
 	log       *slog.Logger
 	endpoints []endpoint
 	fo        *failoverOptions
-	idPrefix  string
+	connID    string // see Config.ConnectionID
 	linkSeq   atomic.Int64
 	next      atomic.Int64 // session, consumer, producer and transaction numbers
 
@@ -117,7 +132,8 @@ type Conn struct {
 }
 
 // Dial connects to url (tcp://host:port, ssl://host:port or
-// failover:(uri,...)?options), negotiates the wire format and logs in.
+// failover:(uri,...)?options, checked as ParseURL does), negotiates the wire
+// format and logs in.
 func Dial(ctx context.Context, url string, cfg Config) (*Conn, error) {
 	eps, fo, err := parseURL(url)
 	if err != nil {
@@ -129,8 +145,11 @@ func Dial(ctx context.Context, url string, cfg Config) (*Conn, error) {
 	cfg = cfg.withDefaults()
 	c := &Conn{
 		cfg: cfg, log: cfg.Logger.With("broker", endpointList(eps)), endpoints: eps, fo: fo,
-		idPrefix: newIDPrefix(), sessions: map[int64]*Session{}, clientRefs: map[string]int{}, consumers: map[int64]*Consumer{},
+		connID: cfg.ConnectionID, sessions: map[int64]*Session{}, clientRefs: map[string]int{}, consumers: map[int64]*Consumer{},
 		closing: make(chan struct{}), done: make(chan struct{}), linkUp: make(chan struct{}),
+	}
+	if c.connID == "" {
+		c.connID = newIDPrefix() + "-1:1"
 	}
 	if fo != nil && fo.randomize {
 		shuffle(c.endpoints)
@@ -158,26 +177,33 @@ func (c *Conn) dialStartup(ctx context.Context) (*link, error) {
 		return c.connect(ctx, c.endpoints[0])
 	}
 	var last error
-	for attempt := 1; ; attempt++ {
-		if c.fo.startupMaxAttempts >= 0 && attempt > c.fo.startupMaxAttempts+1 {
-			return nil, fmt.Errorf("openwire: failover gave up after %d attempts: %w", attempt-1, last)
+	// startupMaxReconnectAttempts counts passes over the list after the first, as in Java.
+	for pass := 0; ; pass++ {
+		if c.fo.startupMaxAttempts >= 0 && pass > c.fo.startupMaxAttempts {
+			return nil, fmt.Errorf("openwire: failover gave up after %d passes over %d endpoints: %w", pass, len(c.endpoints), last)
 		}
-		ep := c.endpoints[(attempt-1)%len(c.endpoints)]
-		l, err := c.connect(ctx, ep)
-		if err == nil {
-			return l, nil
+		if pass > 0 {
+			t := time.NewTimer(c.fo.delay(pass))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, fmt.Errorf("openwire: connecting: %w (last error: %v)", ctx.Err(), last)
+			case <-t.C:
+			}
 		}
-		last = err
-		if errors.Is(err, ErrAuthentication) {
-			return nil, err // retrying will not fix credentials
-		}
-		c.log.Info("openwire: connect failed, retrying", "endpoint", ep.String(), "attempt", attempt, "err", err)
-		t := time.NewTimer(c.fo.delay(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("openwire: connecting: %w (last error: %v)", ctx.Err(), last)
-		case <-t.C:
+		for _, ep := range c.endpoints {
+			l, err := c.connect(ctx, ep)
+			if err == nil {
+				return l, nil
+			}
+			last = err
+			if errors.Is(err, ErrAuthentication) {
+				return nil, err // retrying will not fix credentials
+			}
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("openwire: connecting: %w (last error: %v)", ctx.Err(), last)
+			}
+			c.log.Info("openwire: connect failed, retrying", "endpoint", ep.String(), "pass", pass+1, "err", err)
 		}
 	}
 }
@@ -208,72 +234,6 @@ func shuffle(eps []endpoint) {
 		j := int(binary.BigEndian.Uint64(b[:]) % uint64(i+1))
 		eps[i], eps[j] = eps[j], eps[i]
 	}
-}
-
-// connect opens one transport, negotiates and sends ConnectionInfo.
-func (c *Conn) connect(ctx context.Context, ep endpoint) (*link, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
-	defer cancel()
-	d := net.Dialer{KeepAlive: 30 * time.Second}
-	nc, err := d.DialContext(ctx, "tcp", ep.host)
-	if err != nil {
-		return nil, fmt.Errorf("openwire: dial %s: %w", ep, err)
-	}
-	if ep.tls {
-		tc := c.cfg.TLSConfig.Clone()
-		if tc == nil {
-			tc = &tls.Config{}
-		}
-		if tc.ServerName == "" {
-			tc.ServerName, _, _ = net.SplitHostPort(ep.host)
-		}
-		t := tls.Client(nc, tc)
-		if err := t.HandshakeContext(ctx); err != nil {
-			nc.Close()
-			return nil, fmt.Errorf("openwire: TLS handshake with %s: %w", ep, err)
-		}
-		nc = t
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = nc.SetDeadline(dl)
-	}
-	n := c.linkSeq.Add(1)
-	connID := fmt.Sprintf("%s-%d:1", c.idPrefix, n)
-	l := &link{
-		c: c, nc: nc, ep: ep, br: bufio.NewReaderSize(nc, 64<<10), bw: bufio.NewWriterSize(nc, 64<<10),
-		connID: connID, maxFrame: c.cfg.MaxFrameSize, pending: map[int32]chan error{},
-		done: make(chan struct{}), intern: map[string]string{},
-	}
-	c.mu.Lock()
-	l.gen = c.gen
-	c.mu.Unlock()
-	if err := l.handshake(); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("openwire: handshake with %s: %w", ep, err)
-	}
-	_ = nc.SetDeadline(time.Time{})
-	l.wg.Add(2)
-	go l.readLoop()
-	go l.monitor()
-	l.clientID = c.cfg.ClientID
-	l.failoverReconnect = n > 1 && c.fo != nil
-	if l.clientID == "" {
-		l.clientID = connID
-	}
-	err = l.request(ctx, func(e *encoder, id int32) {
-		e.connectionInfo(id, connectionInfo{connID: connID, clientID: l.clientID, password: c.cfg.Password, user: c.cfg.User,
-			faultTolerant: c.fo != nil, failoverReconnect: l.failoverReconnect})
-	})
-	if err != nil {
-		l.close(err)
-		l.wg.Wait()
-		if errors.Is(err, ErrAuthentication) {
-			return nil, fmt.Errorf("openwire: %s refused login for user %q (check user name and password): %w", ep, c.cfg.User, err)
-		}
-		return nil, fmt.Errorf("openwire: connecting to %s: %w", ep, err)
-	}
-	c.log.Debug("openwire: connected", "endpoint", ep.String(), "connection", connID, "inactivity", l.inactivity)
-	return l, nil
 }
 
 // current returns the link messages of generation gen must use; it waits
@@ -309,6 +269,10 @@ func (c *Conn) current(ctx context.Context, gen uint64, anyGen bool) (*link, uin
 	}
 }
 
+// ConnectionID is the ConnectionId this Conn presents to the broker (see
+// Config.ConnectionID).
+func (c *Conn) ConnectionID() string { return c.connID }
+
 // Done is closed when the connection is permanently gone (closed, or failed
 // without failover, or failover gave up). It is not closed during a reconnect.
 func (c *Conn) Done() <-chan struct{} { return c.done }
@@ -328,10 +292,27 @@ func (c *Conn) Close() error {
 		c.mu.Unlock()
 		return nil
 	}
+	l := c.link
+	c.mu.Unlock()
+	if l != nil {
+		// Consumers first, each naming the last message it delivered: removing
+		// the connection alone makes the broker count every message it had
+		// dispatched, prefetched ones too, as redelivered.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		for _, s := range c.sortedSessions() {
+			_ = s.Close(ctx)
+		}
+		cancel()
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
 	c.closed = true
 	c.err = ErrClosed
 	close(c.closing)
-	l := c.link
+	l = c.link
 	c.link = nil
 	c.mu.Unlock()
 	if l != nil {
@@ -387,353 +368,6 @@ func (c *Conn) sortedSessions() []*Session {
 	c.mu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].id < list[j].id })
 	return list
-}
-
-// link is one transport connection: socket, negotiated format, reader and monitor.
-type link struct {
-	c        *Conn
-	nc       net.Conn
-	ep       endpoint
-	br       *bufio.Reader
-	connID   string
-	clientID string
-	// failoverReconnect: this link replaces a lost one (ConnectionInfo says so).
-	failoverReconnect bool
-	logicalConnections
-	gen        uint64
-	maxFrame   int
-	inactivity time.Duration
-	intern     map[string]string // reader goroutine only
-
-	wmu     sync.Mutex
-	bw      *bufio.Writer
-	enc     encoder
-	writers atomic.Int32
-	cmdID   atomic.Int32
-
-	pmu     sync.Mutex
-	pending map[int32]chan error
-
-	reads, writes atomic.Uint64
-	done          chan struct{}
-	err           error
-	closeOnce     sync.Once
-	wg            sync.WaitGroup
-}
-
-func (l *link) handshake() error {
-	c := l.c
-	props := map[string]any{
-		"TightEncodingEnabled":             false,
-		"CacheEnabled":                     false,
-		"SizePrefixDisabled":               false,
-		"StackTraceEnabled":                false,
-		"TcpNoDelayEnabled":                true,
-		"MaxInactivityDuration":            max(int64(0), c.cfg.MaxInactivityDuration.Milliseconds()),
-		"MaxInactivityDurationInitalDelay": int64(10000),
-		"MaxFrameSize":                     int64(c.cfg.MaxFrameSize),
-		"CacheSize":                        int32(0),
-	}
-	if err := l.write(func(e *encoder) { e.wireFormatInfo(wireFormat{version: protocolVersion, props: props}) }); err != nil {
-		return err
-	}
-	frame, err := l.readFrame(nil)
-	if err != nil {
-		return err
-	}
-	if len(frame) == 0 || frame[0] != typeWireFormatInfo {
-		return fmt.Errorf("%w: expected WireFormatInfo, got command type %d", ErrMalformed, frame[0])
-	}
-	d := decoder{b: frame[1:]}
-	w, err := d.wireFormatInfo()
-	if err != nil {
-		return err
-	}
-	if w.version < 1 {
-		return fmt.Errorf("%w: broker protocol version %d", ErrMalformed, w.version)
-	}
-	ours := c.cfg.MaxInactivityDuration
-	theirs := time.Duration(propInt(w.props, "MaxInactivityDuration", 30000)) * time.Millisecond
-	if ours > 0 && theirs > 0 {
-		l.inactivity = min(ours, theirs)
-	}
-	if mf := propInt(w.props, "MaxFrameSize", 0); mf > 0 && mf < int64(l.maxFrame) {
-		l.maxFrame = int(mf)
-	}
-	return nil
-}
-
-func propInt(m map[string]any, key string, def int64) int64 {
-	switch v := m[key].(type) {
-	case int64:
-		return v
-	case int32:
-		return int64(v)
-	}
-	return def
-}
-
-// readFrame reads one frame of the link.
-func (l *link) readFrame(buf []byte) ([]byte, error) {
-	frame, err := readFrame(l.br, buf, l.maxFrame)
-	if err == nil {
-		l.reads.Add(1)
-	}
-	return frame, err
-}
-
-func (l *link) readLoop() {
-	defer l.wg.Done()
-	var scratch []byte
-	var err error
-	for {
-		// message frames get their own buffer: bodies point into it
-		var hdr []byte
-		if hdr, err = l.br.Peek(5); err != nil {
-			break
-		}
-		var frame []byte
-		if hdr[4] == typeMessageDispatch {
-			frame, err = l.readFrame(nil)
-		} else {
-			frame, err = l.readFrame(scratch)
-			if err == nil && cap(frame) <= 64<<10 {
-				scratch = frame
-			}
-		}
-		if err != nil {
-			break
-		}
-		if err = l.handle(frame); err != nil {
-			break
-		}
-	}
-	select {
-	case <-l.done:
-	default:
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("openwire: broker %s closed the connection: %w", l.ep, err)
-		}
-	}
-	l.close(err)
-	l.c.linkLost(l, l.err)
-}
-
-func (l *link) handle(frame []byte) error {
-	f, err := decodeFrame(frame, l.maxFrame, l.intern)
-	if err != nil {
-		return fmt.Errorf("openwire: from %s: %w", l.ep, err)
-	}
-	switch f.typ {
-	case typeMessageDispatch:
-		if f.msg == nil {
-			return nil // end of a browse or pull
-		}
-		if k := l.c.consumer(f.consumer.value); k != nil {
-			k.arrive(l, f.msg, f.bodyErr)
-		} // else: closed meanwhile; the broker takes it back with the RemoveInfo
-	case typeResponse, typeDataResponse, typeDataArrayResponse, typeIntegerResponse:
-		l.complete(f.corr, nil)
-	case typeExceptionResponse:
-		l.complete(f.corr, f.brokerErr)
-	case typeKeepAliveInfo:
-		if f.respReq {
-			return l.write(func(e *encoder) { e.keepAlive(l.cmdID.Add(1)) })
-		}
-	case typeConnectionError:
-		return fmt.Errorf("openwire: broker %s ended the connection: %w", l.ep, f.brokerErr)
-	case typeShutdownInfo:
-		return fmt.Errorf("openwire: broker %s is shutting down: %w", l.ep, io.EOF)
-	default:
-		// BrokerInfo, ConnectionControl, ConsumerControl, WireFormatInfo, ...: not needed
-		l.c.log.Debug("openwire: ignoring command", "type", f.typ)
-	}
-	return nil
-}
-
-// complete hands a response to the waiting request.
-func (l *link) complete(corr int32, err error) {
-	l.pmu.Lock()
-	ch := l.pending[corr]
-	delete(l.pending, corr)
-	l.pmu.Unlock()
-	if ch != nil {
-		ch <- err
-	}
-}
-
-// write encodes one frame and writes it; the last of concurrent writers flushes,
-// so bursts of acks and sends share syscalls.
-func (l *link) write(build func(e *encoder)) error {
-	l.writers.Add(1)
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	select {
-	case <-l.done:
-		l.writers.Add(-1)
-		return l.failure()
-	default:
-	}
-	if l.inactivity > 0 {
-		// A broker that stops reading must not hold the writer (and the lock every
-		// other writer, the keep-alive included, waits on) forever.
-		_ = l.nc.SetWriteDeadline(time.Now().Add(l.inactivity))
-	}
-	l.enc.b, l.enc.err = l.enc.b[:0], nil
-	build(&l.enc)
-	err := l.enc.err
-	if err == nil && len(l.enc.b)-4 > l.maxFrame {
-		err = fmt.Errorf("%w: %d-byte frame exceeds the negotiated limit of %d", ErrFrameTooLarge, len(l.enc.b)-4, l.maxFrame)
-	}
-	if err == nil {
-		if _, werr := l.bw.Write(l.enc.b); werr != nil {
-			l.close(fmt.Errorf("openwire: writing to %s: %w", l.ep, werr))
-			err = l.failure()
-		}
-		l.writes.Add(1)
-	}
-	if cap(l.enc.b) > 1<<20 {
-		l.enc.b = nil
-	}
-	if l.writers.Add(-1) == 0 {
-		if ferr := l.bw.Flush(); ferr != nil {
-			l.close(fmt.Errorf("openwire: writing to %s: %w", l.ep, ferr))
-			if err == nil {
-				err = l.failure()
-			}
-		}
-	}
-	return err
-}
-
-// request sends a command with responseRequired and waits for the broker's answer.
-func (l *link) request(ctx context.Context, build func(e *encoder, id int32)) error {
-	id := l.cmdID.Add(1)
-	ch := make(chan error, 1)
-	l.pmu.Lock()
-	if l.pending == nil {
-		l.pmu.Unlock()
-		return l.failure()
-	}
-	l.pending[id] = ch
-	l.pmu.Unlock()
-	if err := l.write(func(e *encoder) { build(e, id) }); err != nil {
-		l.forget(id)
-		return err
-	}
-	select {
-	case err := <-ch:
-		return err
-	case <-ctx.Done():
-		l.forget(id)
-		return ctx.Err()
-	case <-l.done:
-		select {
-		case err := <-ch:
-			return err
-		default:
-		}
-		return l.failure()
-	}
-}
-
-func (l *link) forget(id int32) {
-	l.pmu.Lock()
-	if l.pending != nil {
-		delete(l.pending, id)
-	}
-	l.pmu.Unlock()
-}
-
-// failure is the error calls on a dead link return.
-// lostEarly reports the error of a link whose reader ended before the link was
-// installed (its own linkLost call then found nothing to do), or nil.
-func (l *link) lostEarly() error {
-	select {
-	case <-l.done:
-		return l.failure()
-	default:
-		return nil
-	}
-}
-
-func (l *link) failure() error {
-	<-l.done
-	if l.err == nil || l.err == ErrClosed {
-		return ErrClosed
-	}
-	return fmt.Errorf("openwire: connection lost: %w", l.err)
-}
-
-func (l *link) close(err error) {
-	l.closeOnce.Do(func() {
-		if err == nil {
-			err = ErrClosed
-		}
-		l.err = err
-		close(l.done)
-		l.nc.Close()
-		l.pmu.Lock()
-		l.pending = nil
-		l.pmu.Unlock()
-	})
-}
-
-// requestAll sends n commands needing a response in one write and waits for all
-// of them; the first error wins.
-func (l *link) requestAll(ctx context.Context, n int, build func(e *encoder, i int, id int32)) error {
-	if n == 1 {
-		return l.request(ctx, func(e *encoder, id int32) { build(e, 0, id) })
-	}
-	ids := make([]int32, n)
-	chs := make([]chan error, n)
-	l.pmu.Lock()
-	if l.pending == nil {
-		l.pmu.Unlock()
-		return l.failure()
-	}
-	for i := range ids {
-		ids[i] = l.cmdID.Add(1)
-		chs[i] = make(chan error, 1)
-		l.pending[ids[i]] = chs[i]
-	}
-	l.pmu.Unlock()
-	forgetAll := func() {
-		for _, id := range ids {
-			l.forget(id)
-		}
-	}
-	if err := l.write(func(e *encoder) {
-		for i := range ids {
-			build(e, i, ids[i])
-		}
-	}); err != nil {
-		forgetAll()
-		return err
-	}
-	var first error
-	for _, ch := range chs {
-		select {
-		case err := <-ch:
-			if err != nil && first == nil {
-				first = err
-			}
-		case <-ctx.Done():
-			forgetAll()
-			return ctx.Err()
-		case <-l.done:
-			select {
-			case err := <-ch:
-				if err != nil && first == nil {
-					first = err
-				}
-				continue
-			default:
-			}
-			return l.failure()
-		}
-	}
-	return first
 }
 
 // linkNow returns the live link of generation gen, or nil. It never waits.

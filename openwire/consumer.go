@@ -53,6 +53,12 @@ type Consumer struct {
 	notify            chan struct{}
 	closed            bool
 	closedCh          chan struct{}
+	// closeDeferred: Close came inside an open transaction; the consumer is
+	// removed at the broker once the transaction ends, as Java does, so the
+	// broker does not redispatch messages whose acks the commit carries.
+	closeDeferred bool
+	aborted       bool       // the broker closed it (ConsumerControl)
+	expired       []*Message // dropped by next, their EXPIRED acks not yet sent
 }
 
 // NewConsumer consumes from the queue named queue.
@@ -97,7 +103,7 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 	info := k.info(l)
 	if err := l.request(ctx, func(e *encoder, id int32) { e.consumerInfo(id, &info) }); err != nil {
 		k.unregister()
-		return nil, fmt.Errorf("openwire: creating consumer on %s: %w", dest, err)
+		return nil, fmt.Errorf("openwire: creating consumer on %s: %w", dest, security(err, ErrAuthorization))
 	}
 	return k, nil
 }
@@ -166,8 +172,21 @@ func (k *Consumer) poisonAck(l *link, m *Message, cause string) *messageAck {
 	return &messageAck{dest: &k.dest, consumer: k.cid(l), ackType: ackPoison, first: &m.id, last: &m.id, count: 1, poisonCause: cause}
 }
 
-// next pops the next message (due redeliveries first); k.mu must be held.
+// next pops the next message (due redeliveries first), setting expired ones
+// aside for sendExpired; k.mu must be held.
 func (k *Consumer) next() *Message {
+	for {
+		m := k.pop()
+		if m == nil || m.Expiration <= 0 || time.Now().UnixMilli() <= m.Expiration {
+			return m
+		}
+		m.state = stDone
+		delete(k.outstanding, m.seq)
+		k.expired = append(k.expired, m)
+	}
+}
+
+func (k *Consumer) pop() *Message {
 	var m *Message
 	if len(k.ready) > 0 {
 		m = k.ready[0]
@@ -214,13 +233,20 @@ func (k *Consumer) Receive(ctx context.Context) (*Message, error) {
 	for {
 		k.mu.Lock()
 		if k.closed {
+			aborted := k.aborted
 			k.mu.Unlock()
+			if aborted {
+				return nil, fmt.Errorf("openwire: consumer on %s: %w", k.dest, ErrConsumerAborted)
+			}
 			return nil, ErrClosed
 		}
 		if m := k.next(); m != nil {
-			return k.handOut(m), nil
+			m = k.handOut(m)
+			k.sendExpired()
+			return m, nil
 		}
 		k.mu.Unlock()
+		k.sendExpired()
 		select {
 		case <-k.notify:
 		case <-k.closedCh:
@@ -250,9 +276,28 @@ func (k *Consumer) TryReceive() *Message {
 	m := k.next()
 	if m == nil {
 		k.mu.Unlock()
+		k.sendExpired()
 		return nil
 	}
-	return k.handOut(m)
+	m = k.handOut(m)
+	k.sendExpired()
+	return m
+}
+
+// sendExpired acknowledges the messages next dropped as expired with the
+// EXPIRED ack type, as Java's consumer does: the broker then treats them as
+// expired (its dead-letter strategy decides what becomes of them).
+func (k *Consumer) sendExpired() {
+	k.mu.Lock()
+	list := k.expired
+	k.expired = nil
+	k.mu.Unlock()
+	for _, m := range list {
+		if l := k.c.linkNow(m.gen); l != nil {
+			a := &messageAck{dest: &k.dest, consumer: k.cid(l), ackType: ackExpired, first: &m.id, last: &m.id, count: 1}
+			_ = l.write(func(e *encoder) { e.messageAck(l.cmdID.Add(1), false, a) })
+		}
+	}
 }
 
 // check validates that msgs are this consumer's, delivered and from the current
@@ -342,14 +387,26 @@ func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
 				e.messageAck(l.cmdID.Add(1), false, a)
 			}
 		}); err != nil {
-			return fmt.Errorf("openwire: ack: %w", err)
+			return fmt.Errorf("openwire: ack: %w", staleIfLost(l, err))
 		}
 		return nil
 	}
 	if err := l.requestAll(ctx, len(acks), func(e *encoder, i int, id int32) { e.messageAck(id, true, acks[i]) }); err != nil {
-		return fmt.Errorf("openwire: ack: %w", err)
+		return fmt.Errorf("openwire: ack: %w", staleIfLost(l, err))
 	}
 	return nil
+}
+
+// staleIfLost makes the error of a request whose link died before the broker
+// answered match ErrStale: the broker takes back what the dead link held and
+// redelivers it, unless the command reached it first (a redelivered message may
+// then be one whose ack got through: at least once, never lost).
+func staleIfLost(l *link, err error) error {
+	var be *BrokerError
+	if l.lostEarly() == nil || errors.As(err, &be) || errors.Is(err, ErrStale) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrStale, err)
 }
 
 // adjacent reports whether no message the broker still counts as dispatched to
@@ -558,14 +615,60 @@ func (k *Consumer) reset() {
 
 // Close removes the consumer at the broker; messages not acknowledged go back to
 // it (those handed out get their redelivery counter incremented). Safe twice.
+// Inside an open transaction the consumer stops delivering at once and is
+// removed at the broker when the transaction ends (Commit or Rollback), so the
+// broker does not hand the transaction's acknowledged messages to another
+// consumer before the commit (duplicates).
 func (k *Consumer) Close(ctx context.Context) error {
-	k.mu.Lock()
-	if k.closed {
+	if k.s.transacted && k.s.inTx() {
+		k.mu.Lock()
+		if !k.closed {
+			k.markClosed()
+			k.closeDeferred = true
+		}
 		k.mu.Unlock()
 		return nil
 	}
+	k.mu.Lock()
+	if k.closed && !k.closeDeferred {
+		k.mu.Unlock()
+		return nil
+	}
+	if !k.closed {
+		k.markClosed()
+	}
+	k.closeDeferred = false
+	return k.remove(ctx)
+}
+
+// abort closes the consumer after the broker aborted it (ConsumerControl
+// close): Receive returns ErrConsumerAborted, and the consumer is removed at the
+// broker as Java's client does, so no subscription lingers there.
+func (k *Consumer) abort() {
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return
+	}
+	k.aborted = true
+	k.markClosed()
+	k.closeDeferred = false
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := k.remove(ctx); err != nil {
+		k.c.log.Info("openwire: removing an aborted consumer", "destination", k.dest.String(), "err", err)
+	}
+}
+
+// markClosed stops deliveries; k.mu must be held.
+func (k *Consumer) markClosed() {
 	k.closed = true
 	close(k.closedCh)
+}
+
+// remove removes the consumer at the broker; it is called with k.mu held and
+// releases it.
+func (k *Consumer) remove(ctx context.Context) error {
 	for m, t := range k.timers {
 		t.Stop()
 		delete(k.timers, m)

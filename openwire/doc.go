@@ -24,9 +24,33 @@
 // string, byte[] []byte, null nil, and nested map[string]any / []any. Strings
 // are converted from and to Java's modified UTF-8 (CESU-8), so emoji survive.
 //
-// Errors match errors.Is(err, ErrAuthentication), ErrClosed, ErrFrameTooLarge,
-// ErrStale, ErrInactive, or errors.As(err, **BrokerError) for exceptions the
-// broker reported (with the Java class and message).
+// A message the client cannot decode (a body or property that does not parse, a
+// compressed body past its bound, a nested structure it does not know, a frame over
+// Config.MaxFrameSize) never reaches Receive and does not end the connection: the
+// consumer dead-letters it at once with a poison acknowledgement whose cause,
+// "openwire client cannot decode message: ...", the broker stores as
+// dlqDeliveryFailureCause.
+//
+// Errors match errors.Is(err, ErrAuthentication) (a refused login),
+// ErrAuthorization (a refused operation on a destination), ErrClosed,
+// ErrFrameTooLarge, ErrStale, ErrInactive, ErrConsumerAborted,
+// ErrRollbackOnly, ErrCommitInDoubt, ErrUnsupportedVersion, or
+// errors.As(err, **BrokerError) for exceptions the broker reported (with the
+// Java class and message). errors.go says where each comes from and what to do.
+//
+// What the broker sends besides answers and messages, and what this client does:
+// a ConnectionError (a one-way command failed; the broker keeps the
+// connection) is logged and passed to Config.OnAsyncError, the socket stays,
+// and the open transactions it concerns become rollback-only. A
+// ConsumerControl with close (abortSlowConsumerStrategy,
+// abortSlowAckConsumerStrategy) closes the consumer: its Receive returns
+// ErrConsumerAborted. A ConnectionControl with cluster updates
+// (updateClusterClients, rebalanceClusterClients: connectedBrokers,
+// reconnectTo) is logged and ignored: only the URL's brokers are used.
+//
+// Reconnects present the same ConnectionIds (Config.ConnectionID), so the
+// broker replaces a stale connection it still holds for a lost link at once
+// instead of refusing its client ID.
 //
 // Many consumers can share one socket, and still each show up at the broker under a
 // client ID of its own: NewSessionAs opens a session under a logical connection with

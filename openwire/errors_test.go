@@ -6,16 +6,31 @@ import (
 	"testing"
 )
 
+// A security exception is ErrAuthentication where a login was refused and
+// ErrAuthorization where an operation on a destination was; other broker
+// errors are neither. The broker's error stays matchable.
 func TestBrokerErrorMatching(t *testing.T) {
-	err := fmt.Errorf("dial: %w", &BrokerError{Class: "java.lang.SecurityException", Message: "User name [x] or password is invalid."})
-	if !errors.Is(err, ErrAuthentication) {
-		t.Error("SecurityException does not match ErrAuthentication")
+	sec := fmt.Errorf("dial: %w", &BrokerError{Class: "java.lang.SecurityException", Message: "User name [x] or password is invalid."})
+	if errors.Is(sec, ErrAuthentication) || errors.Is(sec, ErrAuthorization) {
+		t.Error("a bare SecurityException is classified before the call site says what was refused")
+	}
+	login := security(sec, ErrAuthentication)
+	if !errors.Is(login, ErrAuthentication) || errors.Is(login, ErrAuthorization) {
+		t.Errorf("refused login: %v", login)
+	}
+	if again := security(login, ErrAuthentication); again != login {
+		t.Errorf("classified twice: %v", again)
+	}
+	read := security(sec, ErrAuthorization)
+	if !errors.Is(read, ErrAuthorization) || errors.Is(read, ErrAuthentication) {
+		t.Errorf("refused read: %v", read)
 	}
 	var be *BrokerError
-	if !errors.As(err, &be) || be.Message == "" {
+	if !errors.As(read, &be) || be.Message == "" {
 		t.Error("errors.As failed")
 	}
-	if errors.Is(&BrokerError{Class: "javax.jms.InvalidClientIDException"}, ErrAuthentication) {
+	other := &BrokerError{Class: "javax.jms.InvalidClientIDException"}
+	if err := security(other, ErrAuthentication); errors.Is(err, ErrAuthentication) {
 		t.Error("InvalidClientIDException matched ErrAuthentication")
 	}
 }

@@ -48,66 +48,82 @@ func (c *Conn) reconnect(cause error, failed endpoint) {
 			start = i + 1
 		}
 	}
-	for attempt := 1; ; attempt++ {
-		if c.fo.maxReconnectAttempts >= 0 && attempt > c.fo.maxReconnectAttempts {
-			c.fail(fmt.Errorf("openwire: failover gave up after %d reconnect attempts: %w", attempt-1, last))
+	// maxReconnectAttempts counts passes over the whole list, as in Java's
+	// FailoverTransport; the backoff delay runs before each pass.
+	for pass := 1; ; pass++ {
+		if c.fo.maxReconnectAttempts >= 0 && pass > c.fo.maxReconnectAttempts {
+			c.fail(fmt.Errorf("openwire: failover gave up after %d passes over %d endpoints: %w", pass-1, len(c.endpoints), last))
 			return
 		}
-		t := time.NewTimer(c.fo.delay(attempt))
+		t := time.NewTimer(c.fo.delay(pass))
 		select {
 		case <-c.closing:
 			t.Stop()
 			return
 		case <-t.C:
 		}
-		ep := c.endpoints[(start+attempt-1)%len(c.endpoints)]
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			select {
-			case <-c.closing:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		l, err := c.connect(ctx, ep)
-		if err == nil {
-			err = c.restore(ctx, l)
+		for i := range c.endpoints {
+			ep := c.endpoints[(start+i)%len(c.endpoints)]
+			l, err := c.tryReconnect(ep)
 			if err != nil {
-				l.close(err)
-				l.wg.Wait()
-				// messages that arrived on the half-restored link are stale too
-				c.mu.Lock()
-				c.gen++
-				c.mu.Unlock()
-				c.resetConsumers()
+				last = err
+				c.log.Info("openwire: reconnect failed", "endpoint", ep.String(), "pass", pass, "err", err)
+				select {
+				case <-c.closing:
+					return
+				default:
+				}
+				continue
 			}
-		}
-		cancel()
-		if err != nil {
-			last = err
-			c.log.Info("openwire: reconnect failed", "endpoint", ep.String(), "attempt", attempt, "err", err)
-			continue
-		}
-		c.mu.Lock()
-		if c.closed {
+			c.mu.Lock()
+			if c.closed {
+				c.mu.Unlock()
+				l.close(ErrClosed)
+				l.wg.Wait()
+				return
+			}
+			c.link = l
+			close(c.linkUp)
 			c.mu.Unlock()
-			l.close(ErrClosed)
-			l.wg.Wait()
+			if err := l.lostEarly(); err != nil {
+				c.linkLost(l, err) // died before it was installed: go round again
+				return
+			}
+			c.log.Info("openwire: reconnected", "endpoint", ep.String(), "pass", pass)
+			if cb := c.cfg.OnReconnect; cb != nil {
+				cb(cause)
+			}
 			return
 		}
-		c.link = l
-		close(c.linkUp)
-		c.mu.Unlock()
-		if err := l.lostEarly(); err != nil {
-			c.linkLost(l, err) // died before it was installed: go round again
-			return
-		}
-		c.log.Info("openwire: reconnected", "endpoint", ep.String(), "attempt", attempt)
-		if cb := c.cfg.OnReconnect; cb != nil {
-			cb(cause)
-		}
-		return
 	}
+}
+
+// tryReconnect connects to ep and restores the Conn's state on the new link.
+func (c *Conn) tryReconnect(ep endpoint) (*link, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-c.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	l, err := c.connect(ctx, ep)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.restore(ctx, l); err != nil {
+		l.close(err)
+		l.wg.Wait()
+		// messages that arrived on the half-restored link are stale too
+		c.mu.Lock()
+		c.gen++
+		c.mu.Unlock()
+		c.resetConsumers()
+		return nil, err
+	}
+	return l, nil
 }
 
 // restore re-creates every open session, consumer and producer on a new link.

@@ -121,7 +121,7 @@ func TestConnectionLostWithoutFailover(t *testing.T) {
 	}
 	select {
 	case <-fc.Done():
-		if err := fc.Err(); err == nil || !strings.Contains(err.Error(), "gave up after 2 reconnect attempts") {
+		if err := fc.Err(); err == nil || !strings.Contains(err.Error(), "gave up after 2 passes") {
 			t.Fatalf("failover Err: %v", err)
 		}
 	case <-ctx.Done():

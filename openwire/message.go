@@ -176,9 +176,10 @@ func (m *Message) Data() []byte {
 	return m.Body
 }
 
-// decodeMessageBody reads the fields of an ActiveMQMessage (after the BaseCommand
-// prefix) and decodes its body. maxBody bounds decompression.
-func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
+// messageHead reads the fields of an ActiveMQMessage (after the BaseCommand prefix)
+// up to its MessageId, which is all an acknowledgement needs; it reports whether
+// the id was read.
+func (d *decoder) messageHead(t byte, m *Message) bool {
 	m.Kind = kindFromCommand(t)
 	d.skipNested(0) // producerId: the MessageId carries it too
 	if dest, ok := d.destination(); ok {
@@ -189,9 +190,16 @@ func (d *decoder) message(t byte, m *Message, maxBody int) (bodyErr error) {
 		m.OriginalDestination = new(Destination) // allocated only when present
 		*m.OriginalDestination = od
 	}
-	if mt := d.nestedType(); mt != 0 && d.expect(mt, typeMessageID, "Message.messageId") {
+	if mt := d.nestedType(); d.err == nil && d.expect(mt, typeMessageID, "Message.messageId") {
 		m.id = d.messageIDBody()
 	}
+	return d.err == nil
+}
+
+// messageRest reads the fields after the MessageId and decodes the body. maxBody
+// bounds decompression. A body or properties that cannot be decoded give bodyErr;
+// fields that cannot be read set d.err.
+func (d *decoder) messageRest(m *Message, maxBody int) (bodyErr error) {
 	d.skipNested(0) // originalTransactionId
 	m.GroupID = d.str()
 	m.GroupSequence = d.int32()
@@ -257,21 +265,11 @@ func (m *Message) decodeBody(content []byte, maxBody int) error {
 		}
 		m.Text = decodeMUTF8(b[4 : 4+n])
 	case KindBytes:
-		if !m.Compressed {
+		if !m.Compressed || len(content) == 0 { // Java reads an empty compressed body as empty
 			m.Body = content
 			return nil
 		}
-		if len(content) < 4 {
-			return fmt.Errorf("%w: compressed bytes body of %d bytes", ErrMalformed, len(content))
-		}
-		n := int(int32(binary.BigEndian.Uint32(content)))
-		if n < 0 {
-			return fmt.Errorf("%w: compressed bytes body claims %d bytes", ErrMalformed, n)
-		}
-		if n > maxBody {
-			return fmt.Errorf("%w: compressed bytes body of %d bytes exceeds the limit of %d", ErrFrameTooLarge, n, maxBody)
-		}
-		b, err := inflate(content[4:], n)
+		b, err := inflateBytesBody(content, maxBody)
 		if err != nil {
 			return fmt.Errorf("bytes body: %w", err)
 		}
@@ -289,10 +287,65 @@ func (m *Message) decodeBody(content []byte, maxBody int) error {
 		if d.err != nil {
 			return fmt.Errorf("map body: %w", d.err)
 		}
+	case KindObject, KindStream:
+		// Java compresses these whole through a DeflaterOutputStream, like text.
+		if m.Compressed && len(content) > 0 {
+			b, err := inflate(content, maxBody)
+			if err != nil {
+				return fmt.Errorf("%s body: %w", m.Kind, err)
+			}
+			content = b
+		}
+		m.Body = content
 	default:
 		m.Body = content
 	}
 	return nil
+}
+
+// javaBufferSize is the initial capacity of ActiveMQ's ByteArrayOutputStream, which
+// doubles (or grows to the size written, if larger) whenever it fills.
+const javaBufferSize = 1028
+
+// inflateBytesBody decodes a compressed BytesMessage body: the true length as an
+// int32, then a zlib stream. ActiveMQ 5.x's ActiveMQBytesMessage.doCompress deflates
+// the whole backing array of its ByteArrayOutputStream, so the stream inflates to the
+// buffer's capacity, zero-padded past the length; Java's reader takes the first length
+// bytes. The capacity is at most max(1028, 2*length-1), so a stream that inflates
+// beyond max(1028, 2*length) is refused as a decompression bomb.
+func inflateBytesBody(content []byte, maxBody int) ([]byte, error) {
+	if len(content) < 4 {
+		return nil, fmt.Errorf("%w: compressed body of %d bytes has no length", ErrMalformed, len(content))
+	}
+	n := int(int32(binary.BigEndian.Uint32(content)))
+	if n < 0 {
+		return nil, fmt.Errorf("%w: compressed body claims %d bytes", ErrMalformed, n)
+	}
+	if n > maxBody {
+		return nil, fmt.Errorf("%w: compressed body of %d bytes exceeds the limit of %d", ErrFrameTooLarge, n, maxBody)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(content[4:]))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
+	}
+	defer zr.Close()
+	body := make([]byte, n)
+	if got, err := io.ReadFull(zr, body); err != nil {
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			return nil, fmt.Errorf("%w: compressed body inflates to %d bytes, its length says %d", ErrMalformed, got, n)
+		}
+		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
+	}
+	// Read the padding to the end too, so the stream's checksum is verified.
+	pad := int64(max(javaBufferSize, 2*n) - n)
+	extra, err := io.Copy(io.Discard, io.LimitReader(zr, pad+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
+	}
+	if extra > pad {
+		return nil, fmt.Errorf("%w: compressed body of %d bytes inflates past %d (more than a Java client's buffer padding)", ErrFrameTooLarge, n, int64(n)+pad)
+	}
+	return body, nil
 }
 
 // inflate decompresses a zlib stream, refusing output larger than limit.

@@ -34,7 +34,7 @@ func (s *Session) NewProducer(ctx context.Context) (*Producer, error) {
 		s.mu.Lock()
 		delete(s.producers, p.id)
 		s.mu.Unlock()
-		return nil, fmt.Errorf("openwire: creating producer: %w", err)
+		return nil, fmt.Errorf("openwire: creating producer: %w", security(err, ErrAuthorization))
 	}
 	return p, nil
 }
@@ -95,7 +95,7 @@ func (p *Producer) Send(ctx context.Context, dest Destination, m *Message) error
 		err = l.request(ctx, func(e *encoder, id int32) { build(e, id, true) })
 	}
 	if err != nil {
-		return fmt.Errorf("openwire: send to %s: %w", dest, err)
+		return fmt.Errorf("openwire: send to %s: %w", dest, security(err, ErrAuthorization))
 	}
 	return nil
 }

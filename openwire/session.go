@@ -23,7 +23,10 @@ type Session struct {
 	tx        *txID
 	txGen     uint64
 	txLost    bool // a failover reconnect ended the open transaction
-	closed    bool
+	// rollbackOnly: the broker reported a failed one-way command of the open
+	// transaction (ConnectionError); Commit rolls back instead
+	rollbackOnly error
+	closed       bool
 }
 
 // NewSession opens a session.
@@ -80,6 +83,39 @@ func (s *Session) linkLost() {
 		s.tx = nil
 		s.txLost = true
 	}
+	s.rollbackOnly = nil
+	s.mu.Unlock()
+}
+
+// inTx reports whether a transaction is open (acks or sends since the last
+// Commit or Rollback).
+func (s *Session) inTx() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tx != nil
+}
+
+// closeDeferred removes the consumers whose Close came inside the transaction
+// that just ended.
+func (s *Session) closeDeferred(ctx context.Context) {
+	for _, k := range s.consumerList() {
+		k.mu.Lock()
+		deferred := k.closeDeferred
+		k.mu.Unlock()
+		if deferred {
+			if err := k.Close(ctx); err != nil {
+				s.c.log.Info("openwire: closing a consumer after its transaction", "destination", k.dest.String(), "err", err)
+			}
+		}
+	}
+}
+
+// setRollbackOnly marks the open transaction, if any, so that Commit rolls it back.
+func (s *Session) setRollbackOnly(cause error) {
+	s.mu.Lock()
+	if s.tx != nil && s.rollbackOnly == nil {
+		s.rollbackOnly = cause
+	}
 	s.mu.Unlock()
 }
 
@@ -114,7 +150,11 @@ func (s *Session) begin(l *link, gen uint64) (*txID, error) {
 // Commit commits the session's transaction: the acknowledgements made since the
 // last Commit or Rollback take effect and the messages sent are delivered. It
 // fails with an error matching ErrStale if a failover reconnect ended the
-// transaction (the broker rolled it back; the messages will be redelivered).
+// transaction (the broker rolled it back; the messages will be redelivered),
+// ErrRollbackOnly if the broker reported a failed command of the transaction
+// (Commit then rolls it back), ErrCommitInDoubt if the link was lost or ctx
+// ended before the broker answered the commit, or a *BrokerError if the broker
+// refused the commit (the transaction is rolled back).
 func (s *Session) Commit(ctx context.Context) error {
 	if !s.transacted {
 		return errors.New("openwire: Commit on a non-transacted session")
@@ -124,9 +164,10 @@ func (s *Session) Commit(ctx context.Context) error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	tx, gen, lost := s.tx, s.txGen, s.txLost
-	s.tx, s.txLost = nil, false
+	tx, gen, lost, rbOnly := s.tx, s.txGen, s.txLost, s.rollbackOnly
+	s.tx, s.txLost, s.rollbackOnly = nil, false, nil
 	s.mu.Unlock()
+	defer s.closeDeferred(ctx)
 	if lost {
 		return fmt.Errorf("openwire: commit: %w", errTxLost)
 	}
@@ -134,8 +175,27 @@ func (s *Session) Commit(ctx context.Context) error {
 		return nil
 	}
 	l, _, err := s.c.current(ctx, gen, false)
+	if err == nil && rbOnly != nil {
+		rerr := l.request(ctx, func(e *encoder, id int32) { e.transactionInfo(id, true, l.connectionOf(s), *tx, txRollback) })
+		for _, k := range s.consumerList() {
+			k.rollback(gen)
+		}
+		if rerr != nil && !errors.Is(rerr, ErrClosed) {
+			// A lost link rolls the transaction back at the broker as well.
+			s.c.log.Warn("openwire: rollback of a rollback-only transaction failed", "err", rerr)
+		}
+		return fmt.Errorf("openwire: commit: %w, so it was rolled back; the broker had reported: %w", ErrRollbackOnly, rbOnly)
+	}
 	if err == nil {
 		err = l.request(ctx, func(e *encoder, id int32) { e.transactionInfo(id, true, l.connectionOf(s), *tx, txCommit1) })
+		var be *BrokerError
+		if err != nil && !errors.As(err, &be) {
+			// COMMIT may have reached the broker: the outcome is unknown.
+			for _, k := range s.consumerList() {
+				k.rollback(gen)
+			}
+			return fmt.Errorf("openwire: commit: %w (the broker redelivers the transaction's messages if it did not commit): %w", ErrCommitInDoubt, err)
+		}
 	}
 	if err != nil {
 		if errors.Is(err, ErrStale) {
@@ -166,8 +226,9 @@ func (s *Session) Rollback(ctx context.Context) error {
 		return ErrClosed
 	}
 	tx, gen := s.tx, s.txGen
-	s.tx, s.txLost = nil, false
+	s.tx, s.txLost, s.rollbackOnly = nil, false, nil
 	s.mu.Unlock()
+	defer s.closeDeferred(ctx)
 	var err error
 	if tx != nil {
 		var l *link

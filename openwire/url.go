@@ -29,8 +29,11 @@ type failoverOptions struct {
 	maxReconnectDelay     time.Duration
 	useExponentialBackOff bool
 	backOffMultiplier     float64
-	maxReconnectAttempts  int // -1: forever
-	startupMaxAttempts    int // -1: until the Dial context ends
+	// Attempts count passes over the whole endpoint list, as in Java's
+	// FailoverTransport: each pass tries every endpoint once, and the backoff
+	// delay runs between passes.
+	maxReconnectAttempts int // passes after a loss; -1: forever, 0: none
+	startupMaxAttempts   int // passes at Dial after the first; -1: until the Dial context ends
 }
 
 func defaultFailover() failoverOptions {
@@ -45,7 +48,7 @@ func defaultFailover() failoverOptions {
 	}
 }
 
-// delay is the wait before reconnect attempt n (n >= 1).
+// delay is the wait before pass n (n >= 1).
 func (f *failoverOptions) delay(n int) time.Duration {
 	d := f.initialReconnectDelay
 	if f.useExponentialBackOff {
@@ -59,11 +62,44 @@ func (f *failoverOptions) delay(n int) time.Duration {
 	return d
 }
 
-// parseURL parses tcp://, ssl:// (also nio://, nio+ssl://, tls://) and
-// failover:(uri,uri)?options URLs. Options on the inner URLs (wireFormat.*,
-// jms.*) are accepted and ignored.
+// URL is a parsed broker URL, as Dial accepts it.
+type URL struct {
+	// Endpoints are the brokers in the URL's order, each "tcp://host:port" or
+	// "ssl://host:port" (a missing port is 61616 for tcp, 61617 for ssl).
+	Endpoints []string
+	// Failover is true for a failover:(...) URL: Dial then reconnects.
+	Failover bool
+	// TLS is true when some endpoint is ssl:// (Config.TLSConfig applies).
+	TLS bool
+
+	eps []endpoint
+	fo  *failoverOptions // nil without failover
+}
+
+// ParseURL checks and parses one broker URL: tcp://host:port, ssl://host:port
+// (also the broker's aliases nio://, nio+ssl://, tls://, auto://...), or
+// failover:(uri,uri,...)?options, or failover:uri,uri. Options on the inner URLs
+// (wireFormat.*, jms.*) are accepted and ignored; failover options are
+// checked. Dial applies the same rule, so a URL ParseURL accepts is one Dial
+// can use. Errors say which part is wrong.
+func ParseURL(s string) (*URL, error) {
+	eps, fo, err := parseURL(s)
+	if err != nil {
+		return nil, err
+	}
+	u := &URL{Failover: fo != nil, eps: eps, fo: fo}
+	for _, ep := range eps {
+		u.Endpoints = append(u.Endpoints, ep.String())
+		u.TLS = u.TLS || ep.tls
+	}
+	return u, nil
+}
+
 func parseURL(raw string) ([]endpoint, *failoverOptions, error) {
 	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, nil, fmt.Errorf("openwire: empty broker URL (want tcp://host:port, ssl://host:port or failover:(...))")
+	}
 	if rest, ok := cutPrefixFold(raw, "failover:"); ok {
 		f := defaultFailover()
 		list, query := rest, ""
@@ -72,7 +108,11 @@ func parseURL(raw string) ([]endpoint, *failoverOptions, error) {
 			if end < 0 {
 				return nil, nil, fmt.Errorf("openwire: URL %q: missing ')' in failover list", raw)
 			}
-			list, query = rest[1:end], strings.TrimPrefix(rest[end+1:], "?")
+			list, query = rest[1:end], rest[end+1:]
+			if query != "" && !strings.HasPrefix(query, "?") {
+				return nil, nil, fmt.Errorf("openwire: URL %q: %q after ')'; only ?options may follow", raw, query)
+			}
+			query = strings.TrimPrefix(query, "?")
 		} else if i := strings.LastIndex(rest, "?"); i >= 0 && !strings.Contains(rest[i:], "://") {
 			list, query = rest[:i], rest[i+1:]
 		}
@@ -114,6 +154,10 @@ func parseEndpoint(raw string) (endpoint, error) {
 	if err != nil {
 		return endpoint{}, fmt.Errorf("openwire: URL %q: %v", raw, err)
 	}
+	if u.User != nil {
+		// Credentials go in Config, and must not end up in logs with the URL.
+		return endpoint{}, fmt.Errorf("openwire: URL %q: user info in a broker URL is not supported (use the user and password settings)", u.Redacted())
+	}
 	var ep endpoint
 	port := "61616"
 	switch strings.ToLower(u.Scheme) {
@@ -124,15 +168,25 @@ func parseEndpoint(raw string) (endpoint, error) {
 		return endpoint{}, fmt.Errorf("openwire: URL %q: scheme must be tcp, ssl or failover", raw)
 	}
 	host := u.Host
-	if host == "" {
-		return endpoint{}, fmt.Errorf("openwire: URL %q has no host", raw)
+	if host == "" || u.Hostname() == "" {
+		return endpoint{}, fmt.Errorf("openwire: URL %q has no host (want %s://host:port)", raw, u.Scheme)
 	}
-	if _, _, err := net.SplitHostPort(host); err != nil {
-		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
+	if u.Path != "" && u.Path != "/" {
+		return endpoint{}, fmt.Errorf("openwire: URL %q: a broker URL has no path (%q)", raw, u.Path)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return endpoint{}, fmt.Errorf("openwire: URL %q: port %q is not 1 to 65535", raw, p)
+		}
+	} else {
+		host = net.JoinHostPort(strings.Trim(host, "[]:"), port)
 	}
 	ep.host = host
 	return ep, nil
 }
+
+var supportedFailoverOptions = []string{"randomize", "initialReconnectDelay", "maxReconnectDelay", "useExponentialBackOff",
+	"backOffMultiplier", "reconnectDelayExponent", "maxReconnectAttempts", "startupMaxReconnectAttempts"}
 
 func (f *failoverOptions) parse(query string) error {
 	if query == "" {
@@ -160,17 +214,28 @@ func (f *failoverOptions) parse(query string) error {
 				err = fmt.Errorf("must be >= 1")
 			}
 		case "maxReconnectAttempts":
-			f.maxReconnectAttempts, err = strconv.Atoi(v)
+			f.maxReconnectAttempts, err = parseAttempts(v)
 		case "startupMaxReconnectAttempts":
-			f.startupMaxAttempts, err = strconv.Atoi(v)
+			f.startupMaxAttempts, err = parseAttempts(v)
 		default:
-			// timeout, trackMessages, priorityBackup, nested.* ...: not implemented, ignored
+			// Java's other options (timeout, trackMessages, backup, priorityBackup,
+			// updateURIsSupported, nested.*, ...) change behaviour this client does
+			// not have: refuse them rather than pretend.
+			return fmt.Errorf("failover option %s is not supported by this client (supported: %s)", k, strings.Join(supportedFailoverOptions, ", "))
 		}
 		if err != nil {
 			return fmt.Errorf("failover option %s=%q: %v", k, v, err)
 		}
 	}
 	return nil
+}
+
+func parseAttempts(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < -1 {
+		return 0, fmt.Errorf("want a count >= 0, or -1 for no limit")
+	}
+	return n, nil
 }
 
 func parseMillis(v string) (time.Duration, error) {

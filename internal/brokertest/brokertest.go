@@ -33,6 +33,7 @@ type Broker struct {
 	Host      string // 127.0.0.1:PORT
 	Port      int
 	StompPort int
+	MQTTPort  int // 0 unless Options.MQTT
 	User      string
 	Password  string
 	Dir       string // broker directory (config, data, activemq.log); empty for an external broker
@@ -49,6 +50,21 @@ type Options struct {
 	SSLPort        int      // 0: no TLS connector
 	Keystore       string   // JKS keystore for SSLPort
 	Port           int      // 0: a free port
+	// Authz turns on an authorizationPlugin: ExtraUsers may use only the
+	// destinations matching this pattern (e.g. "allowed.>"); User may use all.
+	Authz string
+	// AbortSlowAck is "maxTimeSinceLastAck,checkPeriod" in milliseconds: the
+	// broker aborts a consumer that holds messages that long without an ack
+	// (abortSlowAckConsumerStrategy).
+	AbortSlowAck string
+	// SharedData puts KahaDB in this directory with a shared-file-locker:
+	// brokers given the same directory form an active/standby pair.
+	SharedData string
+	// Standby makes Start return without waiting for the connectors: a
+	// shared-storage standby opens them only once it holds the lock.
+	Standby bool
+	// MQTT adds an MQTT connector on a free port (needs libmqtt-client-java).
+	MQTT bool
 }
 
 var (
@@ -136,13 +152,19 @@ func startBroker(opts Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	mqtt := 0
+	if opts.MQTT {
+		if mqtt, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
 	dir, err := os.MkdirTemp("", "mqtrigger-broker-")
 	if err != nil {
 		return nil, err
 	}
 	b := &Broker{
 		URL: fmt.Sprintf("tcp://127.0.0.1:%d", port), Host: fmt.Sprintf("127.0.0.1:%d", port),
-		Port: port, StompPort: stomp, User: opts.User, Password: opts.Password, Dir: dir,
+		Port: port, StompPort: stomp, MQTTPort: mqtt, User: opts.User, Password: opts.Password, Dir: dir,
 		opts: opts, managed: true,
 	}
 	if err := b.run("start"); err != nil {
@@ -165,6 +187,21 @@ func (b *Broker) run(command string, extra ...string) error {
 	args := []string{command, "--port", strconv.Itoa(b.Port), "--stomp-port", strconv.Itoa(b.StompPort),
 		"--user", b.User, "--password", b.Password, "--dir", b.Dir, "--dlq", b.opts.DLQ,
 		"--users", strings.Join(b.opts.ExtraUsers, ",")}
+	if b.opts.Authz != "" {
+		args = append(args, "--authz", b.opts.Authz)
+	}
+	if b.opts.AbortSlowAck != "" {
+		args = append(args, "--abort-slow-ack", b.opts.AbortSlowAck)
+	}
+	if b.opts.SharedData != "" {
+		args = append(args, "--shared-data", b.opts.SharedData)
+	}
+	if b.opts.Standby && command == "start" {
+		args = append(args, "--no-wait")
+	}
+	if b.MQTTPort != 0 {
+		args = append(args, "--mqtt-port", strconv.Itoa(b.MQTTPort))
+	}
 	if b.opts.SSLPort != 0 {
 		args = append(args, "--ssl-port", strconv.Itoa(b.opts.SSLPort), "--keystore", b.opts.Keystore)
 	}

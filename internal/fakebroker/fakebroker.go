@@ -49,10 +49,38 @@ const (
 	// CompressedBomb dispatches a compressed text message whose 32 KiB of zlib
 	// inflate to 32 MiB (Stage AfterConsumer).
 	CompressedBomb
+	// UnmatchedAck dispatches "hello" (Stage AfterConsumer) and answers the
+	// client's first acknowledgement with a ConnectionError, as ActiveMQ does for
+	// a one-way ack it cannot match; its message names the ack's consumer and
+	// transaction as the broker's does. The connection stays open.
+	UnmatchedAck
+	// DropOnCommit dispatches "hello" (Stage AfterConsumer) and closes the
+	// connection when the client commits a transaction, before answering: the
+	// commit's outcome is unknown to the client.
+	DropOnCommit
+	// ConsumerAbort dispatches "hello" (Stage AfterConsumer) and then sends
+	// ConsumerControl{close=true} for the consumer, as the broker's
+	// abortSlowConsumerStrategy does.
+	ConsumerAbort
+	// ClusterUpdate sends a ConnectionControl with connectedBrokers and
+	// reconnectTo (Options.ReconnectTo), as a broker with updateClusterClients and
+	// rebalanceClusterClients does, and then behaves.
+	ClusterUpdate
+	// OversizedMessage dispatches a text message of OversizedBody bytes, more than
+	// the tests' MaxFrameSize, then the message "hello" (Stage AfterConsumer).
+	OversizedMessage
+	// UnknownNested dispatches a message whose dataStructure field holds a
+	// ConsumerInfo, as advisory messages do, which the client does not decode, then
+	// the message "hello" (Stage AfterConsumer).
+	UnknownNested
 )
 
+// OversizedBody is the size of the OversizedMessage's body.
+const OversizedBody = 4 << 20
+
 var faultNames = [...]string{"None", "Message", "Truncated", "Oversized", "NegativeSize", "UnknownCommand",
-	"WrongType", "GarbageBody", "GarbageCompressed", "Random", "CompressedBomb"}
+	"WrongType", "GarbageBody", "GarbageCompressed", "Random", "CompressedBomb", "UnmatchedAck", "DropOnCommit",
+	"ConsumerAbort", "ClusterUpdate", "OversizedMessage", "UnknownNested"}
 
 func (f Fault) String() string {
 	if f >= 0 && int(f) < len(faultNames) {
@@ -87,6 +115,13 @@ type Options struct {
 	Seed uint64
 	// Delay is how long the server waits at the Stage before sending the fault.
 	Delay time.Duration
+	// Version is the OpenWire version the server announces (0: 12, ActiveMQ 5.17's).
+	Version int32
+	// ErrorClass and ErrorMessage are UnmatchedAck's exception (default
+	// javax.jms.JMSException and a message like the broker's).
+	ErrorClass, ErrorMessage string
+	// ReconnectTo is ClusterUpdate's reconnectTo URI (default tcp://127.0.0.1:1).
+	ReconnectTo string
 }
 
 // Server is a fake OpenWire broker listening on 127.0.0.1.
@@ -99,6 +134,7 @@ type Server struct {
 	accepted int
 	faults   int
 	poisons  []string
+	commits  int
 	closed   bool
 
 	wg sync.WaitGroup
@@ -141,6 +177,14 @@ func (s *Server) PoisonCauses() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.poisons...)
+}
+
+// Commits is the number of commits the server received (and, with
+// DropOnCommit, did not answer).
+func (s *Server) Commits() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commits
 }
 
 // Close stops listening, closes every connection and waits for their goroutines.
@@ -202,6 +246,10 @@ type conn struct {
 	faulty  bool
 	connID  string
 	consumr *consumerID
+	// unmatchedAck: the next ack gets UnmatchedAck's ConnectionError
+	unmatchedAck bool
+	// dropOnCommit: DropOnCommit's commit closes the connection
+	dropOnCommit bool
 }
 
 type consumerID struct {
@@ -215,7 +263,11 @@ const maxClientFrame = 16 << 20
 func (s *Server) serve(nc net.Conn, faulty bool) error {
 	c := &conn{s: s, nc: nc, br: bufio.NewReader(nc), faulty: faulty}
 	// Both sides send WireFormatInfo at once (WireFormatNegotiator.start).
-	if err := c.write(wireFormatInfo(s.opts.MaxFrameSize)); err != nil {
+	version := s.opts.Version
+	if version == 0 {
+		version = 12
+	}
+	if err := c.write(wireFormatInfo(s.opts.MaxFrameSize, version)); err != nil {
 		return err
 	}
 	first, err := c.readFrame()
@@ -252,7 +304,37 @@ func (s *Server) serve(nc net.Conn, faulty bool) error {
 				c.consumr = &k
 			}
 		case typeMessageAck:
-			c.s.recordAck(d)
+			a := c.s.recordAck(d)
+			if c.unmatchedAck && s.opts.Fault == UnmatchedAck {
+				c.unmatchedAck = false
+				class, msg := s.opts.ErrorClass, s.opts.ErrorMessage
+				if class == "" {
+					class = "javax.jms.JMSException"
+				}
+				if msg == "" {
+					msg = fmt.Sprintf("Unmatched acknowledge: MessageAck {commandId = %d, responseRequired = %v, ackType = %d, consumerId = %s, transactionId = %s, messageCount = 1}; Could not find Message-ID in dispatched-list", id, respReq, a.ackType, a.consumer, a.tx)
+				}
+				if err := c.write(connectionError(c.next(), class, msg)); err != nil {
+					return err
+				}
+			}
+		case typeTransactionInfo:
+			d.nested() // connectionId
+			d.str()
+			if d.nested() { // transactionId
+				d.int64()
+				if d.nested() {
+					d.str()
+				}
+			}
+			if op := d.byte(); d.err == nil && (op == txCommitOnePhase || op == txCommitTwoPhase) {
+				c.s.mu.Lock()
+				c.s.commits++
+				c.s.mu.Unlock()
+				if c.dropOnCommit {
+					return errClosedAfterFault
+				}
+			}
 		case typeShutdownInfo:
 			return nil
 		}
@@ -327,6 +409,31 @@ func (c *conn) fault() error {
 		return c.write(dispatch(c.next(), k, typeConsumerID, []byte("this is not zlib at all"), true))
 	case CompressedBomb:
 		return c.write(dispatch(c.next(), k, typeConsumerID, compressedBomb(), true))
+	case UnmatchedAck:
+		c.unmatchedAck = true
+		return c.write(dispatch(c.next(), k, typeConsumerID, textContent("hello"), false))
+	case DropOnCommit:
+		c.dropOnCommit = true
+		return c.write(dispatch(c.next(), k, typeConsumerID, textContent("hello"), false))
+	case ConsumerAbort:
+		if err := c.write(dispatch(c.next(), k, typeConsumerID, textContent("hello"), false)); err != nil {
+			return err
+		}
+		return c.write(consumerClose(c.next(), k))
+	case ClusterUpdate:
+		to := c.s.opts.ReconnectTo
+		if to == "" {
+			to = "tcp://127.0.0.1:1"
+		}
+		return c.write(connectionControl(c.next(), "tcp://127.0.0.1:1,"+to, to))
+	case OversizedMessage:
+		big := dispatch(c.next(), k, typeConsumerID, textContent(string(bytes.Repeat([]byte("x"), OversizedBody))), false)
+		return c.write(append(big, dispatch(c.next(), k, typeConsumerID, textContent("hello"), false)...))
+	case UnknownNested:
+		// a ConsumerInfo (type 5) whose fields the client cannot know the length of
+		ds := []byte{1, typeConsumerInfo, 0, 0, 0, 1, 0, 1, typeConsumerID}
+		odd := dispatchWith(c.next(), k, typeConsumerID, textContent("advisory"), false, ds)
+		return c.write(append(odd, dispatch(c.next(), k, typeConsumerID, textContent("hello"), false)...))
 	case Random:
 		r := rand.New(rand.NewPCG(c.s.opts.Seed, uint64(c.s.Accepted())))
 		b := make([]byte, 4096)
@@ -341,25 +448,35 @@ func (c *conn) fault() error {
 	return fmt.Errorf("fakebroker: unknown fault %v", c.s.opts.Fault)
 }
 
-func (s *Server) recordAck(d *reader) {
+// ack is what the server read of a MessageAck.
+type ack struct {
+	ackType      byte
+	consumer, tx string // as Java's ConsumerId and LocalTransactionId print them
+}
+
+func (s *Server) recordAck(d *reader) ack {
+	var a ack
 	d.destination()
 	if d.nested() { // transactionId: LocalTransactionId
-		d.int64()
+		v := d.int64()
+		conn := ""
 		if d.nested() {
-			d.str()
+			conn = d.str()
 		}
+		a.tx = fmt.Sprintf("TX:%s:%d", conn, v)
 	}
 	if d.nested() {
-		d.str()
-		d.int64()
-		d.int64()
+		conn := d.str()
+		sess := d.int64()
+		v := d.int64()
+		a.consumer = fmt.Sprintf("%s:%d:%d", conn, sess, v)
 	}
-	ackType := d.byte()
+	a.ackType = d.byte()
 	d.messageID()
 	d.messageID()
 	d.int32()
-	if d.err != nil || ackType != ackPoison {
-		return
+	if d.err != nil || a.ackType != ackPoison {
+		return a
 	}
 	cause := ""
 	if d.bool() {
@@ -369,6 +486,7 @@ func (s *Server) recordAck(d *reader) {
 	s.mu.Lock()
 	s.poisons = append(s.poisons, cause)
 	s.mu.Unlock()
+	return a
 }
 
 func (c *conn) next() int32 {

@@ -197,22 +197,73 @@ func TestBadInputOversizedFrameAllocatesNothing(t *testing.T) {
 	}
 }
 
-// The broker's own MaxFrameSize lowers the client's: a frame between the two is refused.
+// The broker's own MaxFrameSize lowers the client's: a message between the two is
+// dead-lettered as too large, and the connection stays.
 func TestBadInputNegotiatedFrameLimit(t *testing.T) {
-	s := start(t, fakebroker.Options{Fault: fakebroker.Message, Stage: fakebroker.AfterConsumer, MaxFrameSize: 100})
+	s := start(t, fakebroker.Options{Fault: fakebroker.OversizedMessage, Stage: fakebroker.AfterConsumer, MaxFrameSize: 64 << 10})
 	conn, err := openwire.Dial(t.Context(), s.URL(), config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	consume(t, conn)
-	select {
-	case <-conn.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("a dispatch larger than the broker's advertised MaxFrameSize of 100 was accepted")
+	k := consume(t, conn)
+	cause := awaitPoison(t, s)
+	if !strings.Contains(cause, "frame too large") || !strings.Contains(cause, "limit 65536") {
+		t.Fatalf("poison cause %q does not name the broker's frame limit of 65536", cause)
 	}
-	if err := conn.Err(); !errors.Is(err, openwire.ErrFrameTooLarge) || !strings.Contains(err.Error(), "limit 100") {
-		t.Fatalf("Err() = %v, want ErrFrameTooLarge with limit 100", err)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if m, err := k.Receive(ctx); err != nil || m.Text != "hello" || conn.Err() != nil {
+		t.Fatalf("next message %v %v, connection %v", m, err, conn.Err())
+	}
+}
+
+func awaitPoison(t *testing.T, s *fakebroker.Server) string {
+	t.Helper()
+	checkfor.Within(t, 10*time.Second, func() error {
+		if len(s.PoisonCauses()) == 0 {
+			return errors.New("no poison ack")
+		}
+		return nil
+	})
+	return s.PoisonCauses()[0]
+}
+
+// A message over MaxFrameSize, or one holding a nested structure the client does
+// not know, is dead-lettered with the cause; the connection stays up and the next
+// message arrives.
+func TestBadInputOneBadMessageFailsAlone(t *testing.T) {
+	for fault, want := range map[fakebroker.Fault]string{
+		fakebroker.OversizedMessage: fmt.Sprintf("limit %d (raise Config.MaxFrameSize)", frameLimit),
+		fakebroker.UnknownNested:    "unsupported nested object type 5",
+	} {
+		t.Run(fault.String(), func(t *testing.T) {
+			s := start(t, fakebroker.Options{Fault: fault, Stage: fakebroker.AfterConsumer})
+			conn, err := openwire.Dial(t.Context(), s.URL(), config())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			k := consume(t, conn)
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			m, err := k.Receive(ctx)
+			if err != nil {
+				t.Fatalf("the next message did not arrive: %v (connection: %v)", err, conn.Err())
+			}
+			if m.Text != "hello" {
+				t.Fatalf("got %q, want the next message, hello", m.Text)
+			}
+			if c := awaitPoison(t, s); !strings.Contains(c, "cannot decode message") || !strings.Contains(c, want) {
+				t.Fatalf("poison cause %q, want one containing %q", c, want)
+			}
+			if n := len(s.PoisonCauses()); n != 1 {
+				t.Fatalf("%d poison acks, want 1", n)
+			}
+			if err := k.Ack(ctx, m); err != nil || conn.Err() != nil {
+				t.Fatalf("ack: %v, connection: %v", err, conn.Err())
+			}
+		})
 	}
 }
 
@@ -410,5 +461,32 @@ func TestBadInputCompressedBombIsBounded(t *testing.T) {
 	}
 	if d := after.TotalAlloc - before.TotalAlloc; d > 16<<20 {
 		t.Fatalf("%d bytes allocated while refusing a 32 MiB bomb (limit %d)", d, frameLimit)
+	}
+}
+
+// A broker that announces an OpenWire version before 12 is refused with a clear
+// error; 12 and later (negotiated down to 12) are accepted.
+func TestVersionCheck(t *testing.T) {
+	for _, tc := range []struct {
+		version int32
+		ok      bool
+	}{{12, true}, {13, true}, {11, false}, {9, false}, {1, false}} {
+		srv, err := fakebroker.Start(fakebroker.Options{Version: tc.version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn, err := openwire.Dial(ctx, srv.URL(), openwire.Config{})
+		cancel()
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("version %d: %v", tc.version, err)
+		case !tc.ok && (!errors.Is(err, openwire.ErrUnsupportedVersion) || !strings.Contains(err.Error(), fmt.Sprintf("speaks OpenWire version %d", tc.version))):
+			t.Errorf("version %d: %v, want ErrUnsupportedVersion naming the version", tc.version, err)
+		}
+		if conn != nil {
+			conn.Close()
+		}
+		srv.Close()
 	}
 }

@@ -12,7 +12,11 @@ const (
 	typeWireFormatInfo  = 1
 	typeConnectionInfo  = 3
 	typeConsumerInfo    = 5
+	typeTransactionInfo = 7
 	typeShutdownInfo    = 11
+	typeConnectionError = 16
+	typeConsumerCtrl    = 17
+	typeConnectionCtrl  = 18
 	typeMessageDispatch = 21
 	typeMessageAck      = 22
 	typeTextMessage     = 28
@@ -24,6 +28,9 @@ const (
 	typeProducerID      = 123
 
 	ackPoison = 1
+
+	txCommitOnePhase = 2
+	txCommitTwoPhase = 3
 )
 
 // builder appends loose-encoded OpenWire primitives.
@@ -66,7 +73,7 @@ func frame(body []byte) []byte {
 }
 
 // wireFormatInfo is the broker's greeting, with the properties ActiveMQ 5.17 sends.
-func wireFormatInfo(maxFrame int64) []byte {
+func wireFormatInfo(maxFrame int64, version int32) []byte {
 	if maxFrame <= 0 {
 		maxFrame = math.MaxInt64
 	}
@@ -96,7 +103,7 @@ func wireFormatInfo(maxFrame int64) []byte {
 	var w builder
 	w.byte(typeWireFormatInfo)
 	w.b = append(w.b, "ActiveMQ"...)
-	w.int32(12)
+	w.int32(version)
 	w.bytes(p.b)
 	return frame(w.b)
 }
@@ -121,6 +128,11 @@ var dispatchSeq atomic.Int64
 // dispatch is a MessageDispatch of a persistent text message with the given
 // content; idType tags the consumerId (typeConsumerID unless a fault wants otherwise).
 func dispatch(id int32, k consumerID, idType byte, content []byte, compressed bool) []byte {
+	return dispatchWith(id, k, idType, content, compressed, nil)
+}
+
+// dispatchWith is dispatch with the message's dataStructure field as given (nil: null).
+func dispatchWith(id int32, k consumerID, idType byte, content []byte, compressed bool, dataStructure []byte) []byte {
 	seq := dispatchSeq.Add(1)
 	var w builder
 	w.byte(typeMessageDispatch)
@@ -169,7 +181,11 @@ func dispatch(id int32, k consumerID, idType byte, content []byte, compressed bo
 	w.str("") // type
 	w.bytes(content)
 	w.bool(false) // properties
-	w.bool(false) // dataStructure
+	if dataStructure == nil {
+		w.bool(false)
+	} else {
+		w.b = append(w.b, dataStructure...)
+	}
 	w.bool(false) // targetConsumerId
 	w.bool(compressed)
 	w.int32(0)    // redeliveryCounter
@@ -289,4 +305,60 @@ func (r *reader) messageID() {
 	}
 	r.int64()
 	r.int64()
+}
+
+// connectionError is a ConnectionError (no ConnectionId, as ActiveMQ's
+// TransportConnection.serviceException sends it) with the given exception.
+func connectionError(id int32, class, message string) []byte {
+	var w builder
+	w.byte(typeConnectionError)
+	w.int32(id)
+	w.bool(false)
+	w.bool(true) // exception, without a stack trace
+	w.str(class)
+	w.str(message)
+	w.bool(false) // connectionId
+	return frame(w.b)
+}
+
+// consumerClose is ConsumerControl{close=true} for k, as the broker's
+// abortSlowConsumerStrategy sends it.
+func consumerClose(id int32, k consumerID) []byte {
+	var w builder
+	w.byte(typeConsumerCtrl)
+	w.int32(id)
+	w.bool(false)
+	w.bool(true) // destination
+	w.byte(typeQueue)
+	w.str(k.queue)
+	w.bool(true) // close
+	w.bool(true) // consumerId
+	w.byte(typeConsumerID)
+	w.str(k.conn)
+	w.int64(k.session)
+	w.int64(k.value)
+	w.int32(0)    // prefetch
+	w.bool(false) // flush
+	w.bool(false) // start
+	w.bool(false) // stop
+	return frame(w.b)
+}
+
+// connectionControl is a ConnectionControl as a broker with updateClusterClients
+// and rebalanceClusterClients sends it.
+func connectionControl(id int32, connectedBrokers, reconnectTo string) []byte {
+	var w builder
+	w.byte(typeConnectionCtrl)
+	w.int32(id)
+	w.bool(false)
+	w.bool(false) // close
+	w.bool(false) // exit
+	w.bool(false) // faultTolerant
+	w.bool(false) // resume
+	w.bool(false) // suspend
+	w.str(connectedBrokers)
+	w.str(reconnectTo)
+	w.bool(reconnectTo != "") // rebalanceConnection
+	w.bool(false)             // token
+	return frame(w.b)
 }

@@ -233,7 +233,19 @@ public class JmsTool {
                 break;
             case "bytes": {
                 BytesMessage b = s.createBytesMessage();
-                b.writeBytes(bytes(m));
+                byte[] data = bytes(m);
+                // Written in pieces, the client's buffer grows by doubling, as it does
+                // for applications that write field by field.
+                int chunk = (int) num(m, "chunk", 0);
+                if (chunk <= 0) {
+                    b.writeBytes(data);
+                } else {
+                    int off = 0;
+                    do { // an empty body still gets one (empty) write
+                        b.writeBytes(data, off, Math.min(chunk, data.length - off));
+                        off += chunk;
+                    } while (off < data.length);
+                }
                 jm = b;
                 break;
             }

@@ -214,6 +214,9 @@ type Message struct {
 	Text string `json:"text,omitempty"`
 	// Bytes is the full body of a bytes message.
 	Bytes []byte `json:"bytes,omitempty"`
+	// Chunk, if set, writes Bytes with writeBytes calls of this many bytes, so the
+	// client's buffer grows by doubling instead of to the body's size at once.
+	Chunk int `json:"chunk,omitempty"`
 	// Map is the body of a map message, or the HashMap of an object message. On send a
 	// value is a string, bool, integer (int, or long if it does not fit), float64
 	// (double) or MapEntry for an exact Java type. On receive numbers are float64.
