@@ -1,4 +1,4 @@
-package engine_test
+package esm_test
 
 import (
 	"bufio"
