@@ -19,7 +19,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 // buildRecorder builds testdata/recorder, a real aws-lambda-go function.
@@ -108,7 +108,7 @@ func TestJavaToLambdaFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.create(mapping.Config{FunctionName: "recorder", Queues: []string{q}, BatchSize: 100, MaximumBatchingWindowInSeconds: intp(0)})
+	h.create(esm.Config{FunctionName: "recorder", Queues: []string{q}, BatchSize: 100, MaximumBatchingWindowInSeconds: intp(0)})
 
 	var got []recorded
 	checkfor.Within(t, 4*time.Minute, func() error {
