@@ -10,10 +10,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 // consumers reads the mqtrigger_consumers gauge of the harness's registry.

@@ -10,11 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
