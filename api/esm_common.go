@@ -158,6 +158,33 @@ func (a *API) load(ctx context.Context, id string) (*esm.Mapping, *awserr.Error)
 	return m, nil
 }
 
+// write reads mapping id, lets change edit it, and writes it on the Version read,
+// starting over when the supervisor wrote in between. change may answer write=false
+// to return the mapping as read; attempt counts from 0.
+func (a *API) write(ctx context.Context, id, what string, change func(m *esm.Mapping, attempt int) (write bool, e *awserr.Error)) (*esm.Mapping, *awserr.Error) {
+	for attempt := 0; ; attempt++ {
+		m, e := a.load(ctx, id)
+		if e != nil {
+			return nil, e
+		}
+		write, e := change(m, attempt)
+		if e != nil || !write {
+			return m, e
+		}
+		err := a.opts.Store.UpdateMapping(ctx, m)
+		if errors.Is(err, esm.ErrConflict) && attempt < maxWriteAttempts {
+			continue
+		}
+		if errors.Is(err, esm.ErrNotFound) {
+			return nil, awserr.NotFound(notFoundText)
+		}
+		if err != nil {
+			return nil, awserr.Service("%s mapping %s: %v", what, id, err)
+		}
+		return m, nil
+	}
+}
+
 // inUse answers the *esm.StateError of a refused transition.
 func inUse(err error) *awserr.Error {
 	var se *esm.StateError

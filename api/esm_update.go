@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
@@ -30,57 +29,47 @@ func (a *API) updateMapping(w http.ResponseWriter, r *http.Request, id string, b
 		}
 		fnName = n
 	}
-	for attempt := 0; ; attempt++ {
-		m, e := a.load(r.Context(), id)
-		if e != nil {
-			return e
-		}
+	m, e := a.write(r.Context(), id, "update", func(m *esm.Mapping, attempt int) (bool, *awserr.Error) {
 		if m.State == esm.StateCreating || m.State == esm.StateDeleting {
 			// Refused before the request is looked at, as Lambda does.
 			_, err := esm.Transition(m, esm.Update, a.opts.Now())
-			return inUse(err)
+			return false, inUse(err)
 		}
 		wasEnabled := m.Enabled
 		if e := applyUpdate(&m.Config, &req); e != nil {
-			return e
+			return false, e
 		}
 		if fnName != "" {
 			m.SetFunction(fnName, fnArn)
 		}
 		if err := m.Validate(); err != nil {
-			return awserr.InvalidParameter("%s", err.Error())
+			return false, awserr.InvalidParameter("%s", err.Error())
 		}
 		if attempt == 0 {
 			if e := a.checkRefs(r.Context(), m, false, req.SourceAccessConfigurations != nil, req.FilterCriteria != nil); e != nil {
-				return e
+				return false, e
 			}
 			if fnName != "" {
 				if e := a.checkDuplicate(r.Context(), m, id); e != nil {
-					return e
+					return false, e
 				}
 			}
 		} else if req.FilterCriteria != nil {
-			// The same patterns checked on the first attempt: compiled again only
+			// The patterns checked on the first attempt, compiled again only
 			// because this m was read afresh.
 			if err := m.CompileFilters(); err != nil {
-				return awserr.InvalidParameter("%s", err.Error())
+				return false, awserr.InvalidParameter("%s", err.Error())
 			}
 		}
 		if _, err := esm.Transition(m, esm.UpdateAction(wasEnabled, m.Enabled), a.opts.Now()); err != nil {
-			return inUse(err)
+			return false, inUse(err)
 		}
-		err := a.opts.Store.UpdateMapping(r.Context(), m)
-		if errors.Is(err, esm.ErrConflict) && attempt < maxWriteAttempts {
-			continue
-		}
-		if errors.Is(err, esm.ErrNotFound) {
-			return awserr.NotFound(notFoundText)
-		}
-		if err != nil {
-			return awserr.Service("update mapping %s: %v", id, err)
-		}
-		a.notify(m)
-		writeJSON(w, http.StatusAccepted, "application/json", a.response(m))
-		return nil
+		return true, nil
+	})
+	if e != nil {
+		return e
 	}
+	a.notify(m)
+	writeJSON(w, http.StatusAccepted, "application/json", a.response(m))
+	return nil
 }

@@ -139,11 +139,7 @@ func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set
 // tagMapping changes a mapping's tags. Tags are not part of the Config the
 // supervisor runs, so the mapping's state is left as it is.
 func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, remove []string) *awserr.Error {
-	for attempt := 0; ; attempt++ {
-		m, e := a.load(ctx, id)
-		if e != nil {
-			return e
-		}
+	_, e := a.write(ctx, id, "tag", func(m *esm.Mapping, _ int) (bool, *awserr.Error) {
 		if m.Tags == nil {
 			m.Tags = map[string]string{}
 		}
@@ -154,20 +150,11 @@ func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, 
 			delete(m.Tags, k)
 		}
 		if err := esm.ValidateTags(m.Tags); err != nil {
-			return awserr.InvalidParameter("%s", err.Error())
+			return false, awserr.InvalidParameter("%s", err.Error())
 		}
-		err := a.opts.Store.UpdateMapping(ctx, m)
-		if errors.Is(err, esm.ErrConflict) && attempt < maxWriteAttempts {
-			continue
-		}
-		if errors.Is(err, esm.ErrNotFound) {
-			return awserr.NotFound(notFoundText)
-		}
-		if err != nil {
-			return awserr.Service("tag mapping %s: %v", id, err)
-		}
-		return nil
-	}
+		return true, nil
+	})
+	return e
 }
 
 func (a *API) functionTagger() (FunctionTagger, *awserr.Error) {

@@ -18,7 +18,6 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 func numbered(prefix string, from, to int) []*openwire.Message {
@@ -68,7 +67,7 @@ func TestDisableEnableDelete(t *testing.T) {
 	h.update(id, esm.StateDeleting, func(*esm.Mapping) {})
 	checkfor.Within(t, 20*time.Second, func() error {
 		_, err := h.store.GetMapping(context.Background(), id)
-		if !errors.Is(err, store.ErrNotFound) {
+		if !errors.Is(err, esm.ErrNotFound) {
 			return fmt.Errorf("mapping still there (err %v)", err)
 		}
 		return nil

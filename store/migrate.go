@@ -123,57 +123,13 @@ var migrations = []migration{
 			`DROP INDEX mappings_function_name`,
 			`DROP INDEX mappings_event_source_arn`,
 			`ALTER TABLE mappings RENAME TO mappings_v2`,
-			`CREATE TABLE mappings (
-				uuid TEXT PRIMARY KEY,
-				function_name TEXT NOT NULL,
-				function_arn TEXT NOT NULL DEFAULT '',
-				event_source_arn TEXT NOT NULL,
-				queue TEXT NOT NULL DEFAULT '',
-				enabled BOOLEAN NOT NULL DEFAULT FALSE,
-				batch_size INTEGER NOT NULL DEFAULT 0,
-				batching_window INTEGER,
-				max_concurrency INTEGER NOT NULL DEFAULT 0,
-				maximum_retry_attempts INTEGER,
-				function_response_types TEXT NOT NULL DEFAULT '',
-				filter_criteria TEXT NOT NULL DEFAULT '',
-				source_access TEXT NOT NULL DEFAULT '',
-				metrics_config TEXT NOT NULL DEFAULT '',
-				kms_key_arn TEXT NOT NULL DEFAULT '',
-				tags TEXT NOT NULL DEFAULT '',
-				state TEXT NOT NULL DEFAULT '',
-				state_transition_reason TEXT NOT NULL DEFAULT '',
-				last_processing_result TEXT NOT NULL DEFAULT '',
-				last_modified INTEGER NOT NULL DEFAULT 0,
-				version INTEGER NOT NULL DEFAULT 1
-			)`,
+			mappingsV3("TEXT", "INTEGER"),
 		},
 		postgres: []string{
 			`DROP INDEX mappings_function_name`,
 			`DROP INDEX mappings_event_source_arn`,
 			`ALTER TABLE mappings RENAME TO mappings_v2`,
-			`CREATE TABLE mappings (
-				uuid TEXT COLLATE "C" PRIMARY KEY,
-				function_name TEXT NOT NULL,
-				function_arn TEXT NOT NULL DEFAULT '',
-				event_source_arn TEXT NOT NULL,
-				queue TEXT NOT NULL DEFAULT '',
-				enabled BOOLEAN NOT NULL DEFAULT FALSE,
-				batch_size BIGINT NOT NULL DEFAULT 0,
-				batching_window BIGINT,
-				max_concurrency BIGINT NOT NULL DEFAULT 0,
-				maximum_retry_attempts BIGINT,
-				function_response_types TEXT NOT NULL DEFAULT '',
-				filter_criteria TEXT NOT NULL DEFAULT '',
-				source_access TEXT NOT NULL DEFAULT '',
-				metrics_config TEXT NOT NULL DEFAULT '',
-				kms_key_arn TEXT NOT NULL DEFAULT '',
-				tags TEXT NOT NULL DEFAULT '',
-				state TEXT NOT NULL DEFAULT '',
-				state_transition_reason TEXT NOT NULL DEFAULT '',
-				last_processing_result TEXT NOT NULL DEFAULT '',
-				last_modified BIGINT NOT NULL DEFAULT 0,
-				version BIGINT NOT NULL DEFAULT 1
-			)`,
+			mappingsV3(`TEXT COLLATE "C"`, "BIGINT"),
 		},
 		convert: splitMappings,
 		then: []string{
@@ -182,6 +138,34 @@ var migrations = []migration{
 			`CREATE INDEX mappings_event_source_arn ON mappings (event_source_arn, uuid)`,
 		},
 	},
+}
+
+// mappingsV3 is schema version 3's mappings table, in a dialect's key and integer
+// types. Like every step, it never changes once released.
+func mappingsV3(key, integer string) string {
+	return `CREATE TABLE mappings (
+		uuid ` + key + ` PRIMARY KEY,
+		function_name TEXT NOT NULL,
+		function_arn TEXT NOT NULL DEFAULT '',
+		event_source_arn TEXT NOT NULL,
+		queue TEXT NOT NULL DEFAULT '',
+		enabled BOOLEAN NOT NULL DEFAULT FALSE,
+		batch_size ` + integer + ` NOT NULL DEFAULT 0,
+		batching_window ` + integer + `,
+		max_concurrency ` + integer + ` NOT NULL DEFAULT 0,
+		maximum_retry_attempts ` + integer + `,
+		function_response_types TEXT NOT NULL DEFAULT '',
+		filter_criteria TEXT NOT NULL DEFAULT '',
+		source_access TEXT NOT NULL DEFAULT '',
+		metrics_config TEXT NOT NULL DEFAULT '',
+		kms_key_arn TEXT NOT NULL DEFAULT '',
+		tags TEXT NOT NULL DEFAULT '',
+		state TEXT NOT NULL DEFAULT '',
+		state_transition_reason TEXT NOT NULL DEFAULT '',
+		last_processing_result TEXT NOT NULL DEFAULT '',
+		last_modified ` + integer + ` NOT NULL DEFAULT 0,
+		version ` + integer + ` NOT NULL DEFAULT 1
+	)`
 }
 
 // schemaVersion is the newest schema this binary knows.
