@@ -139,23 +139,15 @@ func testMappings(t *testing.T, st Store) {
 		t.Fatalf("get after delete: got %v, want ErrNotFound", err)
 	}
 	// Unset members round-trip as unset, set ones as set.
-	bare := &esm.Mapping{UUID: "b", Config: esm.Config{FunctionName: "f", EventSourceArn: "a"}}
-	if err := st.CreateMapping(ctx, bare); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := st.GetMapping(ctx, "b"); err != nil {
-		t.Fatal(err)
-	} else {
-		equalMapping(t, got, bare)
-	}
-	full := fullMapping("f")
-	if err := st.CreateMapping(ctx, full); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := st.GetMapping(ctx, "f"); err != nil {
-		t.Fatal(err)
-	} else {
-		equalMapping(t, got, full)
+	for _, m := range []*esm.Mapping{{UUID: "b", Config: esm.Config{FunctionName: "f", EventSourceArn: "a"}}, fullMapping("f")} {
+		if err := st.CreateMapping(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.GetMapping(ctx, m.UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalMapping(t, got, m)
 	}
 }
 
