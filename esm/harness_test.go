@@ -41,7 +41,7 @@ const (
 	brokerARN = "arn:aws:mq:us-east-1:123456789012:broker:test:b-0001"
 )
 
-// harness runs an Engine against a real broker, a real SQLite store, real secrets and
+// harness runs a Supervisor against a real broker, a real SQLite store, real secrets and
 // a real function registry.
 type harness struct {
 	t         *testing.T
@@ -49,7 +49,7 @@ type harness struct {
 	store     store.Store
 	secrets   *secrets.Manager
 	functions *function.Registry
-	engine    *esm.Supervisor
+	sup       *esm.Supervisor
 	secretARN string
 	registry  *prometheus.Registry
 	// brokerURL may be changed before newHarness returns (failover tests).
@@ -100,7 +100,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	policy := openwire.DefaultRedeliveryPolicy()
 	policy.InitialRedeliveryDelay = 20 * time.Millisecond
 	policy.RedeliveryDelay = 20 * time.Millisecond
-	h.engine = esm.NewSupervisor(esm.Options{
+	h.sup = esm.NewSupervisor(esm.Options{
 		Store:       st,
 		Credentials: sec,
 		Functions:   esmfunctions.Registry{R: fns},
@@ -118,7 +118,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); h.engine.Run(runCtx) }()
+	go func() { defer close(done); h.sup.Run(runCtx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return h
 }
@@ -170,7 +170,7 @@ func (h *harness) create(cfg esm.Config) string {
 	if err := h.store.CreateMapping(context.Background(), m); err != nil {
 		h.t.Fatal(err)
 	}
-	h.engine.Notify(m)
+	h.sup.Notify(m)
 	h.waitState(m.UUID, esm.StateEnabled)
 	return m.UUID
 }
@@ -188,7 +188,7 @@ func (h *harness) update(id, state string, change func(*esm.Mapping)) {
 		m.StateTransitionReason = esm.ReasonUserInitiated
 		err = h.store.UpdateMapping(context.Background(), m)
 		if err == nil {
-			h.engine.Notify(m)
+			h.sup.Notify(m)
 			return
 		}
 		if !errors.Is(err, esm.ErrConflict) {
@@ -295,7 +295,7 @@ func decode(data string) string {
 func storeFilter() esm.ListFilter { return esm.ListFilter{} }
 
 // waitQueueEmpty polls the queue's depth, as a JMS QueueBrowser sees it, until the
-// engine has taken and acknowledged everything.
+// supervisor has taken and acknowledged everything.
 func waitQueueEmpty(t *testing.T, b *brokertest.Broker, queue string, total time.Duration) {
 	t.Helper()
 	tool := jms.New(t)

@@ -206,8 +206,8 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Run serves the API and runs the supervisor until ctx is cancelled, then shuts
-// down: requests in flight and the supervisor get ShutdownTimeout to finish. It closes the
-// Server when it returns, and may be called once.
+// down: requests in flight and the supervisor get ShutdownTimeout to finish. It
+// closes the Server when it returns, and may be called once.
 func (s *Server) Run(ctx context.Context) error {
 	err := errors.New("server: Run called twice")
 	s.runOnce.Do(func() { err = s.run(ctx) })
