@@ -16,8 +16,8 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/secrets"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 // Body limits. Lambda refuses CreateFunction requests over 69905067 bytes (a 50 MB zip,
@@ -38,14 +38,12 @@ type Functions interface {
 // Options configure the API. Config and Store are required.
 type Options struct {
 	Config    *config.Config // region, account, credentials and brokers
-	Store     store.Store
+	Store     esm.Store
 	Functions Functions        // nil: no function exists and /2015-03-31/functions is not served
 	Secrets   *secrets.Manager // nil: Secrets Manager operations answer ServiceUnavailable
-	// CompileFilters checks FilterCriteria patterns; its error text is returned to the
-	// caller as Lambda's message. Nil accepts every pattern.
-	CompileFilters func(patterns []string) error
-	// Notify is called with a mapping's UUID after each write, so the engine acts at once.
-	Notify func(uuid string)
+	// Notify is called with a mapping after each write, so the supervisor acts at
+	// once (esm.Supervisor.Notify).
+	Notify func(m *esm.Mapping)
 	// SecretChanged is called with a secret's ARN after its value changed, so
 	// mappings stopped by refused credentials retry at once.
 	SecretChanged func(arn string)

@@ -12,10 +12,14 @@
 // and compares. Refusals use AWS's codes and messages: 403 for Lambda, 400 for
 // Secrets Manager.
 //
-// Writes move a mapping into a transitional state (Creating, Updating, Enabling,
-// Disabling, Deleting) and call Options.Notify; the engine takes it from there and
-// writes the settled state through the store. Every write is a read-modify-write
-// on the store's Version, retried on store.ErrConflict.
+// The mapping operations are one file each (esm_create.go, esm_get.go,
+// esm_update.go, esm_delete.go, esm_list.go), a thin layer over package esm: decode
+// the request, validate it and move its state with esm (Validate, Transition),
+// write it through the esm.Store, answer. Writes move a mapping into a transitional
+// state (Creating, Updating, Enabling, Disabling, Deleting) and call Options.Notify;
+// the supervisor takes it from there and writes the settled state through the
+// store. Every write is a read-modify-write on the mapping's Version, retried on
+// esm.ErrConflict.
 //
 // Where mqtrigger's event source mappings differ from Lambda's for Amazon MQ:
 //

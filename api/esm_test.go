@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
-	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 func (e *env) createInput(queue, secretArn string) *lambda.CreateEventSourceMappingInput {
@@ -75,7 +75,7 @@ func TestMappingLifecycle(t *testing.T) {
 	_, err = e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), BatchSize: aws.Int32(2)})
 	apiError(t, err, "ResourceInUseException", 400, "Creating")
 
-	e.settle(id, mapping.StateEnabled)
+	e.settle(id, esm.StateEnabled)
 	upd, err := e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{
 		UUID: aws.String(id), BatchSize: aws.Int32(2), MaximumBatchingWindowInSeconds: aws.Int32(5),
 		ScalingConfig:         &types.ScalingConfig{MaximumConcurrency: aws.Int32(1)},
@@ -95,7 +95,7 @@ func TestMappingLifecycle(t *testing.T) {
 	_, err = e.lambda.DeleteEventSourceMapping(ctx, &lambda.DeleteEventSourceMappingInput{UUID: aws.String(id)})
 	apiError(t, err, "ResourceInUseException", 400, "Updating")
 
-	e.settle(id, mapping.StateEnabled)
+	e.settle(id, esm.StateEnabled)
 	dis, err := e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), Enabled: aws.Bool(false)})
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestMappingLifecycle(t *testing.T) {
 	if aws.ToString(dis.State) != "Disabling" || aws.ToInt32(dis.BatchSize) != 2 {
 		t.Fatalf("disable: %s", aws.ToString(dis.State))
 	}
-	e.settle(id, mapping.StateDisabled)
+	e.settle(id, esm.StateDisabled)
 	en, err := e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), Enabled: aws.Bool(true),
 		FilterCriteria: &types.FilterCriteria{}, ScalingConfig: &types.ScalingConfig{}})
 	if err != nil {
@@ -112,7 +112,7 @@ func TestMappingLifecycle(t *testing.T) {
 	if aws.ToString(en.State) != "Enabling" || en.FilterCriteria != nil || en.ScalingConfig != nil {
 		t.Fatalf("enable: %s %+v %+v", aws.ToString(en.State), en.FilterCriteria, en.ScalingConfig)
 	}
-	e.settle(id, mapping.StateEnabled)
+	e.settle(id, esm.StateEnabled)
 
 	del, err := e.lambda.DeleteEventSourceMapping(ctx, &lambda.DeleteEventSourceMappingInput{UUID: aws.String(id)})
 	if err != nil {
@@ -151,12 +151,12 @@ func TestCreateDisabled(t *testing.T) {
 	if aws.ToString(out.State) != "Creating" || aws.ToInt32(out.BatchSize) != 10000 {
 		t.Fatalf("%+v", out)
 	}
-	m, c, e2 := (&API{opts: Options{Store: e.store}}).load(context.Background(), aws.ToString(out.UUID))
+	m, e2 := (&API{opts: Options{Store: e.store}}).load(context.Background(), aws.ToString(out.UUID))
 	if e2 != nil {
 		t.Fatal(e2)
 	}
-	if c.Enabled || c.Tags["team"] != "orders" || m.State != "Creating" {
-		t.Fatalf("stored: enabled=%v tags=%v state=%s", c.Enabled, c.Tags, m.State)
+	if m.Enabled || m.Tags["team"] != "orders" || m.State != "Creating" {
+		t.Fatalf("stored: enabled=%v tags=%v state=%s", m.Enabled, m.Tags, m.State)
 	}
 }
 
@@ -381,7 +381,7 @@ func TestDuplicateAndNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Updating the second onto the first's function makes a duplicate.
-	e.settle(aws.ToString(second.UUID), mapping.StateEnabled)
+	e.settle(aws.ToString(second.UUID), esm.StateEnabled)
 	_, err = e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: second.UUID, FunctionName: aws.String(fnName)})
 	apiError(t, err, "ResourceConflictException", 409, "already exists")
 	_, err = e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: second.UUID, FunctionName: aws.String("doesnotexist")})
@@ -413,7 +413,7 @@ func TestUpdateRetriesOnConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := aws.ToString(out.UUID)
-	e.settle(id, mapping.StateEnabled)
+	e.settle(id, esm.StateEnabled)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { // stands in for the engine writing LastProcessingResult
@@ -433,7 +433,7 @@ func TestUpdateRetriesOnConflict(t *testing.T) {
 		}
 	}()
 	for i := 1; i <= 20; i++ {
-		e.settle(id, mapping.StateEnabled)
+		e.settle(id, esm.StateEnabled)
 		if _, err := e.lambda.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: aws.String(id), BatchSize: aws.Int32(int32(i))}); err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 // notForMQ are CreateEventSourceMapping/UpdateEventSourceMapping members that Lambda
@@ -61,12 +61,12 @@ type updateRequest struct {
 	Enabled                        *bool
 	BatchSize                      *int
 	MaximumBatchingWindowInSeconds *int
-	FilterCriteria                 *mapping.FilterCriteria
-	SourceAccessConfigurations     *[]mapping.SourceAccessConfiguration
+	FilterCriteria                 *esm.FilterCriteria
+	SourceAccessConfigurations     *[]esm.SourceAccessConfiguration
 	ScalingConfig                  *scalingConfig
 	FunctionResponseTypes          *[]string
 	MaximumRetryAttempts           *int
-	MetricsConfig                  *mapping.MetricsConfig
+	MetricsConfig                  *esm.MetricsConfig
 	KMSKeyArn                      *string
 	notForMQ
 }
@@ -79,26 +79,26 @@ type createRequest struct {
 	Tags           map[string]string
 }
 
-// response is EventSourceMappingConfiguration as Lambda returns it for an MQ mapping.
+// response is EventSourceMappingConfiguration as Lambda returns it for an MQ esm.
 type response struct {
-	UUID                           string                              `json:"UUID"`
-	BatchSize                      int                                 `json:"BatchSize"`
-	MaximumBatchingWindowInSeconds *int                                `json:"MaximumBatchingWindowInSeconds,omitempty"`
-	EventSourceArn                 string                              `json:"EventSourceArn"`
-	FilterCriteria                 *mapping.FilterCriteria             `json:"FilterCriteria,omitempty"`
-	KMSKeyArn                      string                              `json:"KMSKeyArn,omitempty"`
-	MetricsConfig                  *mapping.MetricsConfig              `json:"MetricsConfig,omitempty"`
-	ScalingConfig                  *mapping.ScalingConfig              `json:"ScalingConfig,omitempty"`
-	FunctionArn                    string                              `json:"FunctionArn"`
-	LastModified                   epochSeconds                        `json:"LastModified"`
-	LastProcessingResult           string                              `json:"LastProcessingResult"`
-	State                          string                              `json:"State"`
-	StateTransitionReason          string                              `json:"StateTransitionReason"`
-	Queues                         []string                            `json:"Queues"`
-	SourceAccessConfigurations     []mapping.SourceAccessConfiguration `json:"SourceAccessConfigurations"`
-	MaximumRetryAttempts           int                                 `json:"MaximumRetryAttempts"`
-	FunctionResponseTypes          []string                            `json:"FunctionResponseTypes,omitempty"`
-	EventSourceMappingArn          string                              `json:"EventSourceMappingArn"`
+	UUID                           string                          `json:"UUID"`
+	BatchSize                      int                             `json:"BatchSize"`
+	MaximumBatchingWindowInSeconds *int                            `json:"MaximumBatchingWindowInSeconds,omitempty"`
+	EventSourceArn                 string                          `json:"EventSourceArn"`
+	FilterCriteria                 *esm.FilterCriteria             `json:"FilterCriteria,omitempty"`
+	KMSKeyArn                      string                          `json:"KMSKeyArn,omitempty"`
+	MetricsConfig                  *esm.MetricsConfig              `json:"MetricsConfig,omitempty"`
+	ScalingConfig                  *esm.ScalingConfig              `json:"ScalingConfig,omitempty"`
+	FunctionArn                    string                          `json:"FunctionArn"`
+	LastModified                   epochSeconds                    `json:"LastModified"`
+	LastProcessingResult           string                          `json:"LastProcessingResult"`
+	State                          string                          `json:"State"`
+	StateTransitionReason          string                          `json:"StateTransitionReason"`
+	Queues                         []string                        `json:"Queues"`
+	SourceAccessConfigurations     []esm.SourceAccessConfiguration `json:"SourceAccessConfigurations"`
+	MaximumRetryAttempts           int                             `json:"MaximumRetryAttempts"`
+	FunctionResponseTypes          []string                        `json:"FunctionResponseTypes,omitempty"`
+	EventSourceMappingArn          string                          `json:"EventSourceMappingArn"`
 }
 
 type listResponse struct {

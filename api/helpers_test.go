@@ -26,7 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mqtrigger/mqtrigger/config"
-	"github.com/mqtrigger/mqtrigger/filter"
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/secrets"
@@ -106,13 +106,9 @@ brokers:
 		Store:     st,
 		Secrets:   sm,
 		Functions: reg,
-		CompileFilters: func(p []string) error {
-			_, err := filter.Compile(p)
-			return err
-		},
-		Notify: func(id string) {
+		Notify: func(m *esm.Mapping) {
 			e.mu.Lock()
-			e.notified = append(e.notified, id)
+			e.notified = append(e.notified, m.UUID)
 			e.mu.Unlock()
 		},
 		Metrics: e.metrics,
@@ -147,7 +143,7 @@ func (e *env) secret(name string) string {
 	return aws.ToString(out.ARN)
 }
 
-// settle writes a mapping's state as the engine would after a transition.
+// settle writes a mapping's state as the supervisor would after a transition.
 func (e *env) settle(id, state string) {
 	e.t.Helper()
 	ctx := context.Background()
@@ -158,7 +154,7 @@ func (e *env) settle(id, state string) {
 		}
 		m.State = state
 		err = e.store.UpdateMapping(ctx, m)
-		if errors.Is(err, store.ErrConflict) {
+		if errors.Is(err, esm.ErrConflict) {
 			continue
 		}
 		if err != nil {

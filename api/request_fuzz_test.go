@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mqtrigger/mqtrigger/config"
-	"github.com/mqtrigger/mqtrigger/filter"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
@@ -67,7 +66,6 @@ brokers:
 	f.Cleanup(func() { reg.Close() })
 	a, err := New(Options{
 		Config: cfg, Store: st, Secrets: sm, Functions: reg, Metrics: prometheus.NewRegistry(), Logger: quiet,
-		CompileFilters: func(p []string) error { _, err := filter.Compile(p); return err },
 	})
 	if err != nil {
 		f.Fatal(err)

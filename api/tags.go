@@ -8,8 +8,7 @@ import (
 	"strings"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
-	"github.com/mqtrigger/mqtrigger/mapping"
-	"github.com/mqtrigger/mqtrigger/store"
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 // Lambda's tag operations (ListTags, TagResource, UntagResource) on event source
@@ -65,11 +64,11 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, arn string) *awse
 	var tags map[string]string
 	switch res.kind {
 	case "event-source-mapping":
-		_, c, e := a.load(r.Context(), res.id)
+		m, e := a.load(r.Context(), res.id)
 		if e != nil {
 			return e
 		}
-		tags = c.Tags
+		tags = m.Tags
 	default:
 		tagger, e := a.functionTagger()
 		if e != nil {
@@ -116,7 +115,7 @@ func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set
 		return e
 	}
 	// The same rules as tags given at creation.
-	if err := (&mapping.Config{Tags: set}).ValidateTags(); err != nil {
+	if err := esm.ValidateTags(set); err != nil {
 		return awserr.InvalidParameter("%s", err.Error())
 	}
 	switch res.kind {
@@ -137,41 +136,25 @@ func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set
 	return nil
 }
 
-// tagMapping changes a mapping's tags. Tags are not part of what the engine runs, so
-// the mapping's state is left as it is.
+// tagMapping changes a mapping's tags. Tags are not part of the Config the
+// supervisor runs, so the mapping's state is left as it is.
 func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, remove []string) *awserr.Error {
-	for attempt := 0; ; attempt++ {
-		m, c, e := a.load(ctx, id)
-		if e != nil {
-			return e
-		}
-		if c.Tags == nil {
-			c.Tags = map[string]string{}
+	_, e := a.write(ctx, id, "tag", func(m *esm.Mapping, _ int) (bool, *awserr.Error) {
+		if m.Tags == nil {
+			m.Tags = map[string]string{}
 		}
 		for k, v := range set {
-			c.Tags[k] = v
+			m.Tags[k] = v
 		}
 		for _, k := range remove {
-			delete(c.Tags, k)
+			delete(m.Tags, k)
 		}
-		if err := c.ValidateTags(); err != nil {
-			return awserr.InvalidParameter("%s", err.Error())
+		if err := esm.ValidateTags(m.Tags); err != nil {
+			return false, awserr.InvalidParameter("%s", err.Error())
 		}
-		if m.Config, e = encode(c); e != nil {
-			return e
-		}
-		err := a.opts.Store.UpdateMapping(ctx, m)
-		if errors.Is(err, store.ErrConflict) && attempt < maxWriteAttempts {
-			continue
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			return awserr.NotFound(notFoundText)
-		}
-		if err != nil {
-			return awserr.Service("tag mapping %s: %v", id, err)
-		}
-		return nil
-	}
+		return true, nil
+	})
+	return e
 }
 
 func (a *API) functionTagger() (FunctionTagger, *awserr.Error) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtrigger/mqtrigger/mapping"
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 var (
@@ -224,7 +224,7 @@ func failoverURLs(s string) ([]string, error) {
 }
 
 func (f *Function) validate(key string) error {
-	if !mapping.ValidFunctionName(f.Name) {
+	if !esm.ValidFunctionName(f.Name) {
 		return fmt.Errorf("%s.name: %q must be 1 to 64 letters, digits, '-' or '_'", key, f.Name)
 	}
 	kinds := 0

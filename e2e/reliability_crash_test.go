@@ -74,5 +74,5 @@ func TestReliabilityCrashes(t *testing.T) {
 	figures(t, n, distinct, dup, kills, rss.Peak())
 }
 
-// prefetchOf mirrors the engine's prefetch for a batch size: two batches.
+// prefetchOf mirrors the supervisor's prefetch for a batch size: two batches.
 func prefetchOf(batch int) int { return min(max(2*batch, 10), 2000) }

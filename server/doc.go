@@ -1,7 +1,7 @@
 // Package server assembles a running mqtrigger from its configuration: the store
 // (embedded SQLite in dataDir, or PostgreSQL), the key that encrypts secrets
 // (dataDir/secret.key unless secretKeyFile), the Secrets Manager implementation, the
-// function registry, the engine and the HTTP API.
+// function registry, the event source mapping supervisor (esm) and the HTTP API.
 //
 //	s, err := server.New(cfg, logger) // validates cfg first; binds cfg.Listen
 //	if err != nil { ... }

@@ -20,25 +20,30 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/api"
 	"github.com/mqtrigger/mqtrigger/config"
-	"github.com/mqtrigger/mqtrigger/filter"
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
-// ShutdownTimeout bounds how long Run waits for requests in flight and the engine
-// once its context is cancelled.
+// ShutdownTimeout bounds how long Run waits for requests in flight and the
+// supervisor once its context is cancelled.
 const ShutdownTimeout = 15 * time.Second
 
-// Engine runs the event source mappings. Notify tells it a mapping changed (it must
-// not block); Run works until ctx is cancelled.
-type Engine interface {
-	Notify(uuid string)
+// Supervisor runs the event source mappings; *esm.Supervisor is the one New builds
+// unless WithSupervisor says otherwise.
+type Supervisor interface {
+	// Notify tells it the API wrote a mapping; it must not block.
+	Notify(m *esm.Mapping)
+	// SecretChanged tells it a secret's value changed, so mappings stopped by
+	// refused credentials retry at once.
+	SecretChanged(arn string)
+	// Run works until ctx is cancelled.
 	Run(ctx context.Context) error
 }
 
-// EngineDeps is what an Engine is built from.
-type EngineDeps struct {
+// SupervisorDeps is what a Supervisor is built from.
+type SupervisorDeps struct {
 	Config    *config.Config
 	Store     store.Store
 	Secrets   *secrets.Manager
@@ -51,26 +56,23 @@ type EngineDeps struct {
 type Option func(*options)
 
 type options struct {
-	newEngine func(EngineDeps) (Engine, error)
+	newSupervisor func(SupervisorDeps) (Supervisor, error)
 }
 
-// WithEngine makes New build the engine with f instead of the default one.
-func WithEngine(f func(EngineDeps) (Engine, error)) Option {
-	return func(o *options) { o.newEngine = f }
+// WithSupervisor makes New build the supervisor with f instead of esm's (tests
+// use it to run the API against a stand-in); f may return nil to run without one.
+func WithSupervisor(f func(SupervisorDeps) (Supervisor, error)) Option {
+	return func(o *options) { o.newSupervisor = f }
 }
 
-// DefaultEngine builds the engine when no WithEngine option is given; nil runs the
-// API without an engine.
-var DefaultEngine func(EngineDeps) (Engine, error)
-
-// Server is a running mqtrigger: store, secrets, functions, engine and API.
+// Server is a running mqtrigger: store, secrets, functions, supervisor and API.
 type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger
 	store    store.Store
 	secrets  *secrets.Manager
 	registry *function.Registry
-	engine   Engine
+	sup      Supervisor
 	ln       net.Listener
 	http     *http.Server
 
@@ -98,7 +100,7 @@ func New(cfg *config.Config, logger *slog.Logger, opts ...Option) (*Server, erro
 	if logger == nil {
 		logger = slog.Default()
 	}
-	o := options{newEngine: DefaultEngine}
+	o := options{newSupervisor: newSupervisor}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -163,27 +165,19 @@ func (s *Server) open(o options) error {
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	// engine: started here. It is built now, so the API can notify it, and run by Run.
-	if o.newEngine != nil {
-		s.engine, err = o.newEngine(EngineDeps{Config: cfg, Store: st, Secrets: s.secrets, Functions: s.registry,
-			Metrics: metrics, Logger: s.log})
-		if err != nil {
-			return fmt.Errorf("engine: %w", err)
-		}
+	// The supervisor is built now, so the API can notify it, and run by Run.
+	if s.sup, err = o.newSupervisor(SupervisorDeps{Config: cfg, Store: st, Secrets: s.secrets, Functions: s.registry,
+		Metrics: metrics, Logger: s.log}); err != nil {
+		return fmt.Errorf("supervisor: %w", err)
 	}
-
-	var notify func(string)
+	var notify func(*esm.Mapping)
 	var secretChanged func(string)
-	if s.engine != nil {
-		notify = s.engine.Notify
-		if sc, ok := s.engine.(interface{ SecretChanged(arn string) }); ok {
-			secretChanged = sc.SecretChanged
-		}
+	if s.sup != nil {
+		notify, secretChanged = s.sup.Notify, s.sup.SecretChanged
 	}
 	h, err := api.New(api.Options{
 		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets,
-		CompileFilters: func(p []string) error { _, err := filter.Compile(p); return err },
-		Notify:         notify, SecretChanged: secretChanged, Metrics: metrics, Logger: s.log,
+		Notify: notify, SecretChanged: secretChanged, Metrics: metrics, Logger: s.log,
 	})
 	if err != nil {
 		return err
@@ -211,9 +205,9 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // URL is the API's base URL, for --endpoint-url.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
-// Run serves the API and runs the engine until ctx is cancelled, then shuts down:
-// requests in flight and the engine get ShutdownTimeout to finish. It closes the
-// Server when it returns, and may be called once.
+// Run serves the API and runs the supervisor until ctx is cancelled, then shuts
+// down: requests in flight and the supervisor get ShutdownTimeout to finish. It
+// closes the Server when it returns, and may be called once.
 func (s *Server) Run(ctx context.Context) error {
 	err := errors.New("server: Run called twice")
 	s.runOnce.Do(func() { err = s.run(ctx) })
@@ -223,7 +217,7 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) run(ctx context.Context) error {
 	defer s.Close()
 	s.log.Info("mqtrigger serving", "addr", s.ln.Addr().String(), "store", storeKind(s.cfg), "region", s.cfg.Region,
-		"account", s.cfg.AccountID, "brokers", len(s.cfg.Brokers), "functions", len(s.cfg.Functions), "engine", s.engine != nil)
+		"account", s.cfg.AccountID, "brokers", len(s.cfg.Brokers), "functions", len(s.cfg.Functions), "supervisor", s.sup != nil)
 
 	for _, b := range s.cfg.Brokers {
 		s.log.Info("broker", "name", b.Name, "arn", b.ARN, "endpoints", b.Endpoints)
@@ -231,10 +225,10 @@ func (s *Server) run(ctx context.Context) error {
 
 	engCtx, stopEngine := context.WithCancel(context.Background())
 	defer stopEngine()
-	var engDone chan error // nil without an engine: never ready
-	if s.engine != nil {
+	var engDone chan error // nil without a supervisor: never ready
+	if s.sup != nil {
 		engDone = make(chan error, 1)
-		go func() { engDone <- s.engine.Run(engCtx) }()
+		go func() { engDone <- s.sup.Run(engCtx) }()
 	}
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- s.http.Serve(s.ln) }()
@@ -248,9 +242,9 @@ func (s *Server) run(ctx context.Context) error {
 		runErr = fmt.Errorf("serve: %w", err)
 	case err := <-engDone:
 		if err != nil {
-			runErr = fmt.Errorf("engine: %w", err)
+			runErr = fmt.Errorf("supervisor: %w", err)
 		} else {
-			runErr = errors.New("engine stopped unexpectedly")
+			runErr = errors.New("supervisor stopped unexpectedly")
 		}
 		engDone = nil
 	}
@@ -269,10 +263,10 @@ func (s *Server) run(ctx context.Context) error {
 		select {
 		case err := <-engDone:
 			if err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
-				runErr = fmt.Errorf("engine: %w", err)
+				runErr = fmt.Errorf("supervisor: %w", err)
 			}
 		case <-deadline.Done():
-			s.log.Error("the engine did not stop within the shutdown timeout", "timeout", ShutdownTimeout)
+			s.log.Error("the supervisor did not stop within the shutdown timeout", "timeout", ShutdownTimeout)
 		}
 	}
 	s.log.Info("stopped")

@@ -25,10 +25,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/internal/pgtest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -38,9 +38,9 @@ const (
 	fnName    = "MQ-Example-Function"
 )
 
-// settler is an Engine for these tests: it makes the state transitions the real
-// engine makes (without consuming anything), so that a create can be followed by an
-// update as with Lambda.
+// settler is a Supervisor for these tests: it makes the state transitions the real
+// supervisor makes (without consuming anything), so that a create can be followed by
+// an update as with Lambda.
 type settler struct {
 	st    store.Store
 	ch    chan string
@@ -49,11 +49,13 @@ type settler struct {
 	ended bool
 }
 
-func newSettler(d EngineDeps) (Engine, error) {
+func newSettler(d SupervisorDeps) (Supervisor, error) {
 	return &settler{st: d.Store, ch: make(chan string, 100)}, nil
 }
 
-func (s *settler) Notify(id string) { s.ch <- id }
+func (s *settler) Notify(m *esm.Mapping) { s.ch <- m.UUID }
+
+func (s *settler) SecretChanged(string) {}
 
 func (s *settler) state() (ran, ended bool) {
 	s.mu.Lock()
@@ -80,17 +82,15 @@ func (s *settler) Run(ctx context.Context) error {
 				if err != nil {
 					break
 				}
-				var c mapping.Config
-				_ = json.Unmarshal(m.Config, &c)
-				if m.State == mapping.StateDeleting {
+				if m.State == esm.StateDeleting {
 					_ = s.st.DeleteMapping(ctx, id)
 					break
 				}
-				m.State = mapping.StateEnabled
-				if !c.Enabled {
-					m.State = mapping.StateDisabled
+				m.State = esm.StateEnabled
+				if !m.Enabled {
+					m.State = esm.StateDisabled
 				}
-				if err := s.st.UpdateMapping(ctx, m); !errors.Is(err, store.ErrConflict) {
+				if err := s.st.UpdateMapping(ctx, m); !errors.Is(err, esm.ErrConflict) {
 					break
 				}
 			}
@@ -124,7 +124,7 @@ func start(t *testing.T, cfg *config.Config) *testServer {
 	t.Helper()
 	logs := &logtest.Buffer{}
 	var eng *settler
-	s, err := New(cfg, slog.New(slog.NewTextHandler(logs, nil)), WithEngine(func(d EngineDeps) (Engine, error) {
+	s, err := New(cfg, slog.New(slog.NewTextHandler(logs, nil)), WithSupervisor(func(d SupervisorDeps) (Supervisor, error) {
 		e, err := newSettler(d)
 		eng = e.(*settler)
 		return e, err

@@ -1,5 +1,6 @@
-// Package store keeps mqtrigger's state: event source mappings, secrets and
-// functions.
+// Package store keeps mqtrigger's state: event source mappings (it implements
+// esm.Store: a column per mapping member, the nested parts as JSON that only this
+// package reads and writes), secrets and functions.
 //
 // Open picks the embedded SQLite store (a file in the data directory, pure Go, no
 // cgo) or PostgreSQL, which several mqtrigger nodes can share. Both implement Store

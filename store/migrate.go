@@ -12,6 +12,10 @@ type migration struct {
 	version  int
 	sqlite   []string
 	postgres []string
+	// convert, if set, moves data in Go after the dialect's steps, and then are run
+	// after it (the same in both dialects).
+	convert func(ctx context.Context, tx execer) error
+	then    []string
 }
 
 var migrations = []migration{
@@ -111,6 +115,57 @@ var migrations = []migration{
 			`CREATE INDEX mappings_event_source_arn ON mappings (event_source_arn, uuid)`,
 		},
 	},
+	{
+		// v3: a mapping is a column per member instead of a JSON config beside
+		// copies of its UUID, function and broker; tags are a column of their own.
+		version: 3,
+		sqlite: []string{
+			`DROP INDEX mappings_function_name`,
+			`DROP INDEX mappings_event_source_arn`,
+			`ALTER TABLE mappings RENAME TO mappings_v2`,
+			mappingsV3("TEXT", "INTEGER"),
+		},
+		postgres: []string{
+			`DROP INDEX mappings_function_name`,
+			`DROP INDEX mappings_event_source_arn`,
+			`ALTER TABLE mappings RENAME TO mappings_v2`,
+			mappingsV3(`TEXT COLLATE "C"`, "BIGINT"),
+		},
+		convert: splitMappings,
+		then: []string{
+			`DROP TABLE mappings_v2`,
+			`CREATE INDEX mappings_function_name ON mappings (function_name, uuid)`,
+			`CREATE INDEX mappings_event_source_arn ON mappings (event_source_arn, uuid)`,
+		},
+	},
+}
+
+// mappingsV3 is schema version 3's mappings table, in a dialect's key and integer
+// types. Like every step, it never changes once released.
+func mappingsV3(key, integer string) string {
+	return `CREATE TABLE mappings (
+		uuid ` + key + ` PRIMARY KEY,
+		function_name TEXT NOT NULL,
+		function_arn TEXT NOT NULL DEFAULT '',
+		event_source_arn TEXT NOT NULL,
+		queue TEXT NOT NULL DEFAULT '',
+		enabled BOOLEAN NOT NULL DEFAULT FALSE,
+		batch_size ` + integer + ` NOT NULL DEFAULT 0,
+		batching_window ` + integer + `,
+		max_concurrency ` + integer + ` NOT NULL DEFAULT 0,
+		maximum_retry_attempts ` + integer + `,
+		function_response_types TEXT NOT NULL DEFAULT '',
+		filter_criteria TEXT NOT NULL DEFAULT '',
+		source_access TEXT NOT NULL DEFAULT '',
+		metrics_config TEXT NOT NULL DEFAULT '',
+		kms_key_arn TEXT NOT NULL DEFAULT '',
+		tags TEXT NOT NULL DEFAULT '',
+		state TEXT NOT NULL DEFAULT '',
+		state_transition_reason TEXT NOT NULL DEFAULT '',
+		last_processing_result TEXT NOT NULL DEFAULT '',
+		last_modified ` + integer + ` NOT NULL DEFAULT 0,
+		version ` + integer + ` NOT NULL DEFAULT 1
+	)`
 }
 
 // schemaVersion is the newest schema this binary knows.
@@ -151,6 +206,16 @@ func migrate(ctx context.Context, c conn, postgres bool, lock string) error {
 			for i, q := range steps {
 				if _, err := tx.exec(ctx, q); err != nil {
 					return fmt.Errorf("store: migrate to schema version %d, step %d: %w", m.version, i+1, err)
+				}
+			}
+			if m.convert != nil {
+				if err := m.convert(ctx, tx); err != nil {
+					return fmt.Errorf("store: migrate to schema version %d, converting data: %w", m.version, err)
+				}
+			}
+			for i, q := range m.then {
+				if _, err := tx.exec(ctx, q); err != nil {
+					return fmt.Errorf("store: migrate to schema version %d, step %d: %w", m.version, len(steps)+i+1, err)
 				}
 			}
 			if _, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,

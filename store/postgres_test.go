@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 )
 
@@ -74,7 +75,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.State = "Disabled"
-	if err := a.UpdateMapping(ctx, m); !errors.Is(err, ErrConflict) {
+	if err := a.UpdateMapping(ctx, m); !errors.Is(err, esm.ErrConflict) {
 		t.Fatalf("node a overwrote node b's update: %v", err)
 	}
 	if got, _ := a.GetMapping(ctx, "n1"); got.State != "Enabled" {
@@ -97,6 +98,18 @@ func TestPostgresUpgradeFromV1(t *testing.T) {
 	if err := st.(*sqlStore).c.queryRow(context.Background(), `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
 		t.Fatalf("schema version after upgrade: %d, %v", v, err)
 	}
+}
+
+func TestPostgresUpgradeFromV2(t *testing.T) {
+	url := pgtest.Schema(t)
+	rows, want := v2Mappings(t)
+	rawPostgres(t, url, append(v2Schema(true), rows...)...)
+	st, err := Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testUpgradeFromV2(t, st, want)
 }
 
 func TestPostgresRefusesNewerSchema(t *testing.T) {

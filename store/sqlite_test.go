@@ -63,6 +63,18 @@ func TestSQLiteUpgradeFromV1(t *testing.T) {
 	}
 }
 
+func TestSQLiteUpgradeFromV2(t *testing.T) {
+	dir := t.TempDir()
+	rows, want := v2Mappings(t)
+	rawSQLite(t, filepath.Join(dir, SQLiteFile), append(v2Schema(false), rows...)...)
+	st, err := Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testUpgradeFromV2(t, st, want)
+}
+
 func TestSQLiteRefusesNewerSchema(t *testing.T) {
 	dir := t.TempDir()
 	st, err := Open(context.Background(), "", dir)

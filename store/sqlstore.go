@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -71,123 +70,18 @@ func nilIfEmpty(b []byte) []byte {
 
 func (s *sqlStore) Close() error { return s.c.close() }
 
-// Mappings.
-
-const mappingCols = `uuid, function_name, event_source_arn, config, state, state_transition_reason,
-	last_processing_result, last_modified, version`
-
-func scanMapping(sc scanner) (*Mapping, error) {
-	var m Mapping
-	var cfg string
-	var lm int64
-	if err := sc.Scan(&m.UUID, &m.FunctionName, &m.EventSourceArn, &cfg, &m.State,
-		&m.StateTransitionReason, &m.LastProcessingResult, &lm, &m.Version); err != nil {
-		return nil, err
-	}
-	if cfg != "" {
-		m.Config = []byte(cfg)
-	}
-	m.LastModified = fromNanos(lm)
-	return &m, nil
-}
-
-func (s *sqlStore) CreateMapping(ctx context.Context, m *Mapping) error {
-	if m.UUID == "" {
-		return fmt.Errorf("store: create mapping: empty UUID")
-	}
-	_, err := s.c.exec(ctx, `INSERT INTO mappings (`+mappingCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		m.UUID, m.FunctionName, m.EventSourceArn, string(m.Config), m.State, m.StateTransitionReason,
-		m.LastProcessingResult, toNanos(m.LastModified))
-	if err != nil {
-		if s.c.isUnique(err) {
-			return fmt.Errorf("mapping %s: %w", m.UUID, ErrExists)
-		}
-		return fmt.Errorf("store: create mapping %s in %s: %w", m.UUID, s.name, err)
-	}
-	m.Version = 1
-	return nil
-}
-
-func (s *sqlStore) GetMapping(ctx context.Context, uuid string) (*Mapping, error) {
-	m, err := scanMapping(s.c.queryRow(ctx, `SELECT `+mappingCols+` FROM mappings WHERE uuid = ?`, uuid))
-	if err != nil {
-		if s.c.isNoRows(err) {
-			return nil, fmt.Errorf("mapping %s: %w", uuid, ErrNotFound)
-		}
-		return nil, fmt.Errorf("store: get mapping %s from %s: %w", uuid, s.name, err)
-	}
-	return m, nil
-}
-
-func (s *sqlStore) UpdateMapping(ctx context.Context, m *Mapping) error {
-	n, err := s.c.exec(ctx, `UPDATE mappings SET function_name = ?, event_source_arn = ?, config = ?, state = ?,
-		state_transition_reason = ?, last_processing_result = ?, last_modified = ?, version = version + 1
-		WHERE uuid = ? AND version = ?`,
-		m.FunctionName, m.EventSourceArn, string(m.Config), m.State, m.StateTransitionReason,
-		m.LastProcessingResult, toNanos(m.LastModified), m.UUID, m.Version)
-	if err != nil {
-		return fmt.Errorf("store: update mapping %s in %s: %w", m.UUID, s.name, err)
-	}
-	if n == 0 {
-		return s.missingOrConflict(ctx, "mappings", "uuid", m.UUID, "mapping")
-	}
-	m.Version++
-	return nil
-}
-
 // missingOrConflict explains why a conditional update changed no row.
-func (s *sqlStore) missingOrConflict(ctx context.Context, table, key, id, what string) error {
+func (s *sqlStore) missingOrConflict(ctx context.Context, table, key, id, what string, notFound, conflict error) error {
 	var one int
 	err := s.c.queryRow(ctx, `SELECT 1 FROM `+table+` WHERE `+key+` = ?`, id).Scan(&one)
 	switch {
 	case err == nil:
-		return fmt.Errorf("%s %s: %w", what, id, ErrConflict)
+		return fmt.Errorf("%s %s: %w", what, id, conflict)
 	case s.c.isNoRows(err):
-		return fmt.Errorf("%s %s: %w", what, id, ErrNotFound)
+		return fmt.Errorf("%s %s: %w", what, id, notFound)
 	default:
 		return fmt.Errorf("store: read %s %s from %s: %w", what, id, s.name, err)
 	}
-}
-
-func (s *sqlStore) DeleteMapping(ctx context.Context, uuid string) error {
-	n, err := s.c.exec(ctx, `DELETE FROM mappings WHERE uuid = ?`, uuid)
-	if err != nil {
-		return fmt.Errorf("store: delete mapping %s from %s: %w", uuid, s.name, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("mapping %s: %w", uuid, ErrNotFound)
-	}
-	return nil
-}
-
-func (s *sqlStore) ListMappings(ctx context.Context, f MappingFilter) ([]*Mapping, error) {
-	if f.Limit < 0 {
-		return nil, fmt.Errorf("store: list mappings: negative limit %d", f.Limit)
-	}
-	var where []string
-	var args []any
-	if f.FunctionName != "" {
-		where = append(where, "function_name = ?")
-		args = append(args, f.FunctionName)
-	}
-	if f.EventSourceArn != "" {
-		where = append(where, "event_source_arn = ?")
-		args = append(args, f.EventSourceArn)
-	}
-	if f.Marker != "" {
-		where = append(where, "uuid > ?")
-		args = append(args, f.Marker)
-	}
-	q := `SELECT ` + mappingCols + ` FROM mappings`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY uuid`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
-	return list(ctx, s, "mappings", q, args, scanMapping)
 }
 
 func list[T any](ctx context.Context, s *sqlStore, what, q string, args []any, scan func(scanner) (*T, error)) ([]*T, error) {
@@ -283,7 +177,7 @@ func (s *sqlStore) UpdateSecret(ctx context.Context, sec *Secret) error {
 		return fmt.Errorf("store: update secret %s in %s: %w", sec.ARN, s.name, err)
 	}
 	if n == 0 {
-		return s.missingOrConflict(ctx, "secrets", "arn", sec.ARN, "secret")
+		return s.missingOrConflict(ctx, "secrets", "arn", sec.ARN, "secret", ErrNotFound, ErrConflict)
 	}
 	sec.Version++
 	return nil

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 // Open opens the store and brings its schema up to date. An empty url means the
@@ -27,7 +29,8 @@ func Open(ctx context.Context, url, dataDir string) (Store, error) {
 	}
 }
 
-// Errors every Store returns, testable with errors.Is.
+// Errors the secret and function methods return, testable with errors.Is (the
+// mapping methods return esm.ErrNotFound, esm.ErrExists and esm.ErrConflict).
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrExists   = errors.New("store: already exists")
@@ -37,15 +40,10 @@ var (
 	ErrSchemaTooNew = errors.New("store: schema is newer than this mqtrigger")
 )
 
-// Store is the persistent state. Every method is safe for concurrent use.
+// Store is the persistent state. Every method is safe for concurrent use. Its
+// mapping methods are esm.Store's, with esm's errors.
 type Store interface {
-	CreateMapping(ctx context.Context, m *Mapping) error // ErrExists if the UUID is taken; sets Version=1
-	GetMapping(ctx context.Context, uuid string) (*Mapping, error)
-	// UpdateMapping writes m if the stored Version equals m.Version, and increments it.
-	UpdateMapping(ctx context.Context, m *Mapping) error
-	DeleteMapping(ctx context.Context, uuid string) error
-	// ListMappings returns mappings ordered by UUID, after Marker, at most Limit.
-	ListMappings(ctx context.Context, f MappingFilter) ([]*Mapping, error)
+	esm.Store
 
 	CreateSecret(ctx context.Context, s *Secret) error                // ErrExists if the name or ARN is taken; sets Version=1
 	GetSecret(ctx context.Context, nameOrARN string) (*Secret, error) // exact name or exact ARN
@@ -63,28 +61,6 @@ type Store interface {
 	DeleteFunction(ctx context.Context, name string) error
 
 	Close() error
-}
-
-// Mapping is a stored event source mapping. Config is mapping.Config as JSON, so the
-// schema does not change when the API grows a field.
-type Mapping struct {
-	UUID                  string
-	FunctionName          string
-	EventSourceArn        string
-	Config                []byte
-	State                 string
-	StateTransitionReason string
-	LastProcessingResult  string
-	LastModified          time.Time
-	Version               int64
-}
-
-// MappingFilter selects mappings for ListMappings; empty fields match everything.
-type MappingFilter struct {
-	FunctionName   string
-	EventSourceArn string
-	Marker         string // return UUIDs greater than this
-	Limit          int    // 0: no limit
 }
 
 // Secret is a Secrets Manager secret. Value is ciphertext: the store never sees the

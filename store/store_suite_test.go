@@ -3,11 +3,15 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/esm"
 )
 
 // testStore is the behaviour every Store must have. open returns a new, empty store
@@ -23,7 +27,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 		st := open(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := st.GetMapping(ctx, "x"); err == nil || errors.Is(err, ErrNotFound) {
+		if _, err := st.GetMapping(ctx, "x"); err == nil || errors.Is(err, esm.ErrNotFound) {
 			t.Fatalf("GetMapping with a canceled context: got %v, want a context error", err)
 		}
 	})
@@ -32,10 +36,14 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 // ts is a fixed time with nanoseconds, to check that times survive exactly.
 var ts = time.Date(2026, 3, 4, 5, 6, 7, 123456789, time.UTC)
 
-func sampleMapping(uuid, fn, arn string) *Mapping {
-	return &Mapping{
-		UUID: uuid, FunctionName: fn, EventSourceArn: arn,
-		Config:                []byte(`{"BatchSize":10,"Queues":["q"]}`),
+func intp(v int) *int { return &v }
+
+func sampleMapping(uuid, fn, arn string) *esm.Mapping {
+	return &esm.Mapping{
+		UUID: uuid,
+		Config: esm.Config{FunctionName: fn, EventSourceArn: arn, FunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:" + fn,
+			BatchSize: 10, Queues: []string{"q"}, Enabled: true,
+			SourceAccessConfigurations: []esm.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: "arn:secret"}}},
 		State:                 "Creating",
 		StateTransitionReason: "USER_INITIATED",
 		LastProcessingResult:  "No records processed",
@@ -43,14 +51,32 @@ func sampleMapping(uuid, fn, arn string) *Mapping {
 	}
 }
 
-func equalMapping(t *testing.T, got, want *Mapping) {
+func equalMapping(t *testing.T, got, want *esm.Mapping) {
 	t.Helper()
-	if got.UUID != want.UUID || got.FunctionName != want.FunctionName || got.EventSourceArn != want.EventSourceArn ||
-		!bytes.Equal(got.Config, want.Config) || got.State != want.State ||
-		got.StateTransitionReason != want.StateTransitionReason || got.LastProcessingResult != want.LastProcessingResult ||
-		!got.LastModified.Equal(want.LastModified) || got.Version != want.Version {
+	g, w := *got, *want
+	if !g.LastModified.Equal(w.LastModified) {
+		t.Fatalf("mapping %s: LastModified %v, want %v", w.UUID, g.LastModified, w.LastModified)
+	}
+	g.LastModified, w.LastModified = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(g, w) {
 		t.Fatalf("mapping:\n got %+v\nwant %+v", got, want)
 	}
+}
+
+// fullMapping sets every member, so that each column is seen to round-trip.
+func fullMapping(uuid string) *esm.Mapping {
+	m := sampleMapping(uuid, "full", "arn:aws:mq:us-east-1:123456789012:broker:b:b-1")
+	m.MaximumBatchingWindowInSeconds = intp(0)
+	m.FilterCriteria = &esm.FilterCriteria{Filters: []esm.Filter{{Pattern: `{"data":{"a":[1]}}`}}}
+	m.ScalingConfig = &esm.ScalingConfig{MaximumConcurrency: 7}
+	m.FunctionResponseTypes = []string{"ReportBatchItemFailures"}
+	m.MaximumRetryAttempts = intp(-1)
+	m.MetricsConfig = &esm.MetricsConfig{Metrics: []string{"EventCount"}}
+	m.KMSKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1"
+	m.Tags = map[string]string{"team": "orders", "empty": ""}
+	m.StateTransitionReason = "EVENT_SOURCE_AUTHN_ERROR"
+	m.LastProcessingResult = "PROBLEM: x"
+	return m
 }
 
 func testMappings(t *testing.T, st Store) {
@@ -68,14 +94,14 @@ func testMappings(t *testing.T, st Store) {
 	}
 	equalMapping(t, got, m)
 
-	if err := st.CreateMapping(ctx, sampleMapping("a1", "other", "x")); !errors.Is(err, ErrExists) {
+	if err := st.CreateMapping(ctx, sampleMapping("a1", "other", "x")); !errors.Is(err, esm.ErrExists) {
 		t.Fatalf("create a taken UUID: got %v, want ErrExists", err)
 	}
-	if _, err := st.GetMapping(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := st.GetMapping(ctx, "nope"); !errors.Is(err, esm.ErrNotFound) {
 		t.Fatalf("get unknown: got %v, want ErrNotFound", err)
 	}
 
-	got.State, got.Config, got.LastModified = "Enabled", []byte(`{"BatchSize":2}`), ts.Add(time.Second)
+	got.State, got.BatchSize, got.LastModified = "Enabled", 2, ts.Add(time.Second)
 	if err := st.UpdateMapping(ctx, got); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +116,7 @@ func testMappings(t *testing.T, st Store) {
 
 	stale := *m // still Version 1
 	stale.State = "Disabled"
-	if err := st.UpdateMapping(ctx, &stale); !errors.Is(err, ErrConflict) {
+	if err := st.UpdateMapping(ctx, &stale); !errors.Is(err, esm.ErrConflict) {
 		t.Fatalf("update with a stale Version: got %v, want ErrConflict", err)
 	}
 	if stale.Version != 1 {
@@ -99,30 +125,33 @@ func testMappings(t *testing.T, st Store) {
 	if again, _ := st.GetMapping(ctx, "a1"); again.State != "Enabled" {
 		t.Fatalf("a stale update was written: state %q", again.State)
 	}
-	if err := st.UpdateMapping(ctx, sampleMapping("nope", "f", "a")); !errors.Is(err, ErrNotFound) {
+	if err := st.UpdateMapping(ctx, sampleMapping("nope", "f", "a")); !errors.Is(err, esm.ErrNotFound) {
 		t.Fatalf("update unknown: got %v, want ErrNotFound", err)
 	}
 
 	if err := st.DeleteMapping(ctx, "a1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeleteMapping(ctx, "a1"); !errors.Is(err, ErrNotFound) {
+	if err := st.DeleteMapping(ctx, "a1"); !errors.Is(err, esm.ErrNotFound) {
 		t.Fatalf("delete twice: got %v, want ErrNotFound", err)
 	}
-	if _, err := st.GetMapping(ctx, "a1"); !errors.Is(err, ErrNotFound) {
+	if _, err := st.GetMapping(ctx, "a1"); !errors.Is(err, esm.ErrNotFound) {
 		t.Fatalf("get after delete: got %v, want ErrNotFound", err)
 	}
-	// Nil and empty Config round-trip as nil.
-	bare := &Mapping{UUID: "b", FunctionName: "f", EventSourceArn: "a"}
-	if err := st.CreateMapping(ctx, bare); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := st.GetMapping(ctx, "b"); err != nil || got.Config != nil || !got.LastModified.IsZero() {
-		t.Fatalf("bare mapping: %+v, %v", got, err)
+	// Unset members round-trip as unset, set ones as set.
+	for _, m := range []*esm.Mapping{{UUID: "b", Config: esm.Config{FunctionName: "f", EventSourceArn: "a"}}, fullMapping("f")} {
+		if err := st.CreateMapping(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.GetMapping(ctx, m.UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalMapping(t, got, m)
 	}
 }
 
-func uuids(ms []*Mapping) []string {
+func uuids(ms []*esm.Mapping) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.UUID)
@@ -132,7 +161,7 @@ func uuids(ms []*Mapping) []string {
 
 func testListMappings(t *testing.T, st Store) {
 	ctx := context.Background()
-	if ms, err := st.ListMappings(ctx, MappingFilter{}); err != nil || len(ms) != 0 {
+	if ms, err := st.ListMappings(ctx, esm.ListFilter{}); err != nil || len(ms) != 0 {
 		t.Fatalf("list empty store: %v, %v", ms, err)
 	}
 	// Inserted out of order; fn/arn alternate so filters select known subsets.
@@ -157,18 +186,18 @@ func testListMappings(t *testing.T, st Store) {
 	}
 	tests := []struct {
 		name string
-		f    MappingFilter
+		f    esm.ListFilter
 		want []string
 	}{
-		{"all", MappingFilter{}, want(func(int) bool { return true })},
-		{"function", MappingFilter{FunctionName: "fn1"}, want(func(i int) bool { return i%2 == 1 })},
-		{"arn", MappingFilter{EventSourceArn: "arn0"}, want(func(i int) bool { return i%3 == 0 })},
-		{"both", MappingFilter{FunctionName: "fn0", EventSourceArn: "arn2"}, want(func(i int) bool { return i%2 == 0 && i%3 == 2 })},
-		{"marker", MappingFilter{Marker: "05"}, []string{"06", "07", "08"}},
-		{"limit", MappingFilter{Limit: 2}, []string{"01", "02"}},
-		{"marker+limit", MappingFilter{Marker: "02", Limit: 2}, []string{"03", "04"}},
-		{"past the end", MappingFilter{Marker: "08"}, nil},
-		{"no match", MappingFilter{FunctionName: "nope"}, nil},
+		{"all", esm.ListFilter{}, want(func(int) bool { return true })},
+		{"function", esm.ListFilter{FunctionName: "fn1"}, want(func(i int) bool { return i%2 == 1 })},
+		{"arn", esm.ListFilter{EventSourceArn: "arn0"}, want(func(i int) bool { return i%3 == 0 })},
+		{"both", esm.ListFilter{FunctionName: "fn0", EventSourceArn: "arn2"}, want(func(i int) bool { return i%2 == 0 && i%3 == 2 })},
+		{"marker", esm.ListFilter{Marker: "05"}, []string{"06", "07", "08"}},
+		{"limit", esm.ListFilter{Limit: 2}, []string{"01", "02"}},
+		{"marker+limit", esm.ListFilter{Marker: "02", Limit: 2}, []string{"03", "04"}},
+		{"past the end", esm.ListFilter{Marker: "08"}, nil},
+		{"no match", esm.ListFilter{FunctionName: "nope"}, nil},
 	}
 	for _, tc := range tests {
 		ms, err := st.ListMappings(ctx, tc.f)
@@ -180,7 +209,7 @@ func testListMappings(t *testing.T, st Store) {
 		}
 	}
 	// Paging by marker walks every mapping of a filter exactly once.
-	for _, f := range []MappingFilter{{Limit: 3}, {Limit: 1, FunctionName: "fn0"}} {
+	for _, f := range []esm.ListFilter{{Limit: 3}, {Limit: 1, FunctionName: "fn0"}} {
 		var all []string
 		for page := 0; ; page++ {
 			ms, err := st.ListMappings(ctx, f)
@@ -196,16 +225,16 @@ func testListMappings(t *testing.T, st Store) {
 			}
 			f.Marker = ms[len(ms)-1].UUID
 		}
-		full, _ := st.ListMappings(ctx, MappingFilter{FunctionName: f.FunctionName})
+		full, _ := st.ListMappings(ctx, esm.ListFilter{FunctionName: f.FunctionName})
 		if fmt.Sprint(all) != fmt.Sprint(uuids(full)) {
 			t.Fatalf("paging: got %v, want %v", all, uuids(full))
 		}
 	}
-	if _, err := st.ListMappings(ctx, MappingFilter{Limit: -1}); err == nil {
+	if _, err := st.ListMappings(ctx, esm.ListFilter{Limit: -1}); err == nil {
 		t.Fatal("negative limit accepted")
 	}
 	m, _ := st.GetMapping(ctx, "03")
-	if ms, _ := st.ListMappings(ctx, MappingFilter{Marker: "02", Limit: 1}); len(ms) != 1 {
+	if ms, _ := st.ListMappings(ctx, esm.ListFilter{Marker: "02", Limit: 1}); len(ms) != 1 {
 		t.Fatalf("got %d mappings", len(ms))
 	} else {
 		equalMapping(t, ms[0], m)
@@ -257,7 +286,7 @@ func testConcurrentUpdates(t *testing.T, st Store) {
 			switch {
 			case err == nil:
 				wins++
-			case errors.Is(err, ErrConflict):
+			case errors.Is(err, ErrConflict), errors.Is(err, esm.ErrConflict):
 			default:
 				t.Fatalf("round %d: %v", round, err)
 			}
@@ -517,7 +546,7 @@ func testUpgradeFromV1(t *testing.T, st Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Version != 3 || m.State != "Enabled" || string(m.Config) != `{"BatchSize":5}` || m.LastModified.UnixNano() != 1000 {
+	if m.Version != 3 || m.State != "Enabled" || m.BatchSize != 5 || m.FunctionName != "fn" || m.LastModified.UnixNano() != 1000 {
 		t.Fatalf("mapping after upgrade: %+v", m)
 	}
 	s, err := st.GetSecret(ctx, "old")
@@ -532,10 +561,93 @@ func testUpgradeFromV1(t *testing.T, st Store) {
 	if err := st.UpdateSecret(ctx, s); err != nil {
 		t.Fatalf("update an upgraded secret: %v", err)
 	}
-	if ms, err := st.ListMappings(ctx, MappingFilter{FunctionName: "fn"}); err != nil || len(ms) != 1 {
+	if ms, err := st.ListMappings(ctx, esm.ListFilter{FunctionName: "fn"}); err != nil || len(ms) != 1 {
 		t.Fatalf("list after upgrade: %v, %v", ms, err)
 	}
 	if f, err := st.GetFunction(ctx, "fn"); err != nil || string(f.Code) != "zip" {
 		t.Fatalf("function after upgrade: %+v, %v", f, err)
+	}
+}
+
+// v2Mappings are mappings as a schema version 2 store held them, and how each must
+// read back after the upgrade to a column per member.
+func v2Mappings(t *testing.T) (rows []string, want []*esm.Mapping) {
+	full := fullMapping("00000000-0000-0000-0000-000000000001")
+	full.Version, full.State = 4, "Enabled"
+	plain := sampleMapping("00000000-0000-0000-0000-000000000002", "plain", "arn:aws:mq:us-east-1:123456789012:broker:b:b-2")
+	plain.Version, plain.Enabled, plain.State = 2, false, "Disabled"
+	for _, m := range []*esm.Mapping{full, plain} {
+		// The config column as the API of schema version 2 wrote it: the whole
+		// request in Lambda's names, UUID, function and tags included.
+		cfg, err := json.Marshal(struct {
+			UUID string
+			esm.Config
+			Tags map[string]string `json:",omitempty"`
+		}{m.UUID, m.Config, m.Tags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, fmt.Sprintf(`INSERT INTO mappings (uuid, function_name, event_source_arn, config, state,
+			state_transition_reason, last_processing_result, last_modified, version)
+			VALUES ('%s', '%s', '%s', '%s', '%s', '%s', '%s', %d, %d)`, m.UUID, m.FunctionName, m.EventSourceArn,
+			cfg, m.State, m.StateTransitionReason, m.LastProcessingResult, m.LastModified.UnixNano(), m.Version))
+		want = append(want, m)
+	}
+	// One written by hand, as the old code's JSON tags shaped it (omitempty members
+	// absent), with no tags.
+	rows = append(rows, `INSERT INTO mappings (uuid, function_name, event_source_arn, config, state,
+		state_transition_reason, last_processing_result, last_modified, version)
+		VALUES ('00000000-0000-0000-0000-000000000003', 'orders', 'arn:aws:mq:us-east-1:123456789012:broker:b:b-1',
+		'{"UUID":"00000000-0000-0000-0000-000000000003","EventSourceArn":"arn:aws:mq:us-east-1:123456789012:broker:b:b-1","FunctionName":"orders","FunctionArn":"arn:aws:lambda:us-east-1:123456789012:function:orders","Queues":["orders"],"BatchSize":100,"Enabled":true,"SourceAccessConfigurations":[{"Type":"BASIC_AUTH","URI":"arn:s"}],"ScalingConfig":{"MaximumConcurrency":1}}',
+		'Creating', 'USER_INITIATED', 'No records processed', 5, 1)`)
+	want = append(want, &esm.Mapping{UUID: "00000000-0000-0000-0000-000000000003",
+		Config: esm.Config{EventSourceArn: "arn:aws:mq:us-east-1:123456789012:broker:b:b-1", FunctionName: "orders",
+			FunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:orders", Queues: []string{"orders"}, BatchSize: 100,
+			Enabled: true, SourceAccessConfigurations: []esm.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: "arn:s"}},
+			ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}},
+		State: "Creating", StateTransitionReason: "USER_INITIATED", LastProcessingResult: "No records processed",
+		LastModified: time.Unix(0, 5).UTC(), Version: 1})
+	return rows, want
+}
+
+// v2Schema is the statements that build a schema version 2 store, in a dialect.
+func v2Schema(postgres bool) []string {
+	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`}
+	for _, m := range migrations[:2] {
+		if postgres {
+			stmts = append(stmts, m.postgres...)
+		} else {
+			stmts = append(stmts, m.sqlite...)
+		}
+	}
+	return append(stmts, `INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (2, 0)`)
+}
+
+// testUpgradeFromV2 checks that every mapping of a schema version 2 store reads back
+// equal after Open upgraded it, and that the upgraded table works.
+func testUpgradeFromV2(t *testing.T, st Store, want []*esm.Mapping) {
+	ctx := context.Background()
+	for _, w := range want {
+		got, err := st.GetMapping(ctx, w.UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalMapping(t, got, w)
+	}
+	all, err := st.ListMappings(ctx, esm.ListFilter{})
+	if err != nil || len(all) != len(want) {
+		t.Fatalf("list after upgrade: %d mappings, %v", len(all), err)
+	}
+	if ms, err := st.ListMappings(ctx, esm.ListFilter{FunctionName: "orders"}); err != nil || len(ms) != 1 {
+		t.Fatalf("list by function after upgrade: %v, %v", ms, err)
+	}
+	m := all[0]
+	m.State = "Updating"
+	if err := st.UpdateMapping(ctx, m); err != nil {
+		t.Fatalf("update an upgraded mapping: %v", err)
+	}
+	var v int
+	if err := st.(*sqlStore).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+		t.Fatalf("schema version after upgrade: %d, %v", v, err)
 	}
 }

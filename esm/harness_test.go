@@ -1,10 +1,11 @@
-package engine_test
+package esm_test
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,13 +21,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/mqtrigger/mqtrigger/engine"
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/esmfunctions"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
@@ -40,7 +41,7 @@ const (
 	brokerARN = "arn:aws:mq:us-east-1:123456789012:broker:test:b-0001"
 )
 
-// harness runs an Engine against a real broker, a real SQLite store, real secrets and
+// harness runs a Supervisor against a real broker, a real SQLite store, real secrets and
 // a real function registry.
 type harness struct {
 	t         *testing.T
@@ -48,7 +49,7 @@ type harness struct {
 	store     store.Store
 	secrets   *secrets.Manager
 	functions *function.Registry
-	engine    *engine.Engine
+	sup       *esm.Supervisor
 	secretARN string
 	registry  *prometheus.Registry
 	// brokerURL may be changed before newHarness returns (failover tests).
@@ -99,15 +100,15 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	policy := openwire.DefaultRedeliveryPolicy()
 	policy.InitialRedeliveryDelay = 20 * time.Millisecond
 	policy.RedeliveryDelay = 20 * time.Millisecond
-	h.engine = engine.New(engine.Options{
+	h.sup = esm.NewSupervisor(esm.Options{
 		Store:       st,
 		Credentials: sec,
-		Functions:   fns,
-		Brokers: func(arn string) (engine.Broker, bool) {
+		Functions:   esmfunctions.Registry{R: fns},
+		Brokers: func(arn string) (esm.Broker, bool) {
 			if arn != brokerARN {
-				return engine.Broker{}, false
+				return esm.Broker{}, false
 			}
-			return engine.Broker{ARN: arn, Name: "test", URL: h.brokerURL, Redelivery: policy}, true
+			return esm.Broker{ARN: arn, Name: "test", URL: h.brokerURL, Redelivery: policy}, true
 		},
 		Registerer:     h.registry,
 		Logger:         logger,
@@ -117,7 +118,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); h.engine.Run(runCtx) }()
+	go func() { defer close(done); h.sup.Run(runCtx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return h
 }
@@ -148,61 +149,55 @@ func queueName(t *testing.T) string {
 	return unsafeChars.ReplaceAllString(t.Name(), ".") + "." + uuid.NewString()[:8]
 }
 
-// create stores a mapping as the API does and waits until the engine enabled it.
-func (h *harness) create(cfg mapping.Config) string {
+// create stores a mapping as the API does and waits until the supervisor enabled it.
+func (h *harness) create(cfg esm.Config) string {
 	h.t.Helper()
-	cfg.UUID = uuid.NewString()
 	if cfg.EventSourceArn == "" {
 		cfg.EventSourceArn = brokerARN
 	}
 	if cfg.BatchSize == 0 {
-		cfg.BatchSize = mapping.DefaultBatchSize
+		cfg.BatchSize = esm.DefaultBatchSize
 	}
 	if cfg.SourceAccessConfigurations == nil {
-		cfg.SourceAccessConfigurations = []mapping.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: h.secretARN}}
+		cfg.SourceAccessConfigurations = []esm.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: h.secretARN}}
 	}
 	cfg.Enabled = true
 	cfg.FunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:" + cfg.FunctionName
-	raw, _ := json.Marshal(cfg)
-	err := h.store.CreateMapping(context.Background(), &store.Mapping{
-		UUID: cfg.UUID, FunctionName: cfg.FunctionName, EventSourceArn: cfg.EventSourceArn, Config: raw,
-		State: mapping.StateCreating, StateTransitionReason: mapping.ReasonUserInitiated,
-		LastProcessingResult: mapping.ResultNoRecordsProcessed, LastModified: time.Now(),
-	})
-	if err != nil {
+	m := &esm.Mapping{UUID: uuid.NewString(), Config: cfg}
+	if _, err := esm.Transition(m, esm.Create, time.Now()); err != nil {
 		h.t.Fatal(err)
 	}
-	h.engine.Notify(cfg.UUID)
-	h.waitState(cfg.UUID, mapping.StateEnabled)
-	return cfg.UUID
+	if err := h.store.CreateMapping(context.Background(), m); err != nil {
+		h.t.Fatal(err)
+	}
+	h.sup.Notify(m)
+	h.waitState(m.UUID, esm.StateEnabled)
+	return m.UUID
 }
 
 // update changes a mapping as the API does: the new config and a transitional state.
-func (h *harness) update(id, state string, change func(*mapping.Config)) {
+func (h *harness) update(id, state string, change func(*esm.Mapping)) {
 	h.t.Helper()
 	for {
-		rec, err := h.store.GetMapping(context.Background(), id)
+		m, err := h.store.GetMapping(context.Background(), id)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		var cfg mapping.Config
-		json.Unmarshal(rec.Config, &cfg)
-		change(&cfg)
-		rec.Config, _ = json.Marshal(cfg)
-		rec.State = state
-		rec.StateTransitionReason = mapping.ReasonUserInitiated
-		err = h.store.UpdateMapping(context.Background(), rec)
+		change(m)
+		m.State = state
+		m.StateTransitionReason = esm.ReasonUserInitiated
+		err = h.store.UpdateMapping(context.Background(), m)
 		if err == nil {
-			break
+			h.sup.Notify(m)
+			return
 		}
-		if err != store.ErrConflict {
+		if !errors.Is(err, esm.ErrConflict) {
 			h.t.Fatal(err)
 		}
 	}
-	h.engine.Notify(id)
 }
 
-func (h *harness) mapping(id string) *store.Mapping {
+func (h *harness) mapping(id string) *esm.Mapping {
 	rec, err := h.store.GetMapping(context.Background(), id)
 	if err != nil {
 		h.t.Fatalf("mapping %s: %v", id, err)
@@ -297,10 +292,10 @@ func decode(data string) string {
 	return string(b)
 }
 
-func storeFilter() store.MappingFilter { return store.MappingFilter{} }
+func storeFilter() esm.ListFilter { return esm.ListFilter{} }
 
 // waitQueueEmpty polls the queue's depth, as a JMS QueueBrowser sees it, until the
-// engine has taken and acknowledged everything.
+// supervisor has taken and acknowledged everything.
 func waitQueueEmpty(t *testing.T, b *brokertest.Broker, queue string, total time.Duration) {
 	t.Helper()
 	tool := jms.New(t)

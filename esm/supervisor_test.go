@@ -1,4 +1,4 @@
-package engine_test
+package esm_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -25,8 +25,8 @@ func TestDeliversEveryMessageOnce(t *testing.T) {
 	rec := newRecorder(t, nil)
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
-		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 5}})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 5}})
 	const n = 1000
 	msgs := make([]*openwire.Message, n)
 	for i := range msgs {
@@ -53,7 +53,7 @@ func TestDeliversEveryMessageOnce(t *testing.T) {
 		}
 	}
 	checkfor.Within(t, 10*time.Second, func() error {
-		if r := h.mapping(h.firstMapping()).LastProcessingResult; r != mapping.ResultOK {
+		if r := h.mapping(h.firstMapping()).LastProcessingResult; r != esm.ResultOK {
 			return fmt.Errorf("LastProcessingResult %q", r)
 		}
 		return nil
@@ -81,8 +81,8 @@ func TestBatchSizeAndWindow(t *testing.T) {
 		msgs = append(msgs, queuetest.Text(fmt.Sprint(i)))
 	}
 	queuetest.Send(t, h.broker, q, msgs...) // all there before the mapping starts
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
-		MaximumBatchingWindowInSeconds: intp(1), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
+		MaximumBatchingWindowInSeconds: intp(1), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}})
 	checkfor.Within(t, 30*time.Second, func() error {
 		if rec.total() < 25 {
 			return fmt.Errorf("%d of 25", rec.total())
@@ -97,8 +97,8 @@ func TestBatchSizeAndWindow(t *testing.T) {
 	rec2 := newRecorder(t, nil)
 	h2 := newHarness(t, harnessOptions{functions: []function.Spec{rec2.spec("fn")}})
 	q2 := queueName(t)
-	h2.create(mapping.Config{FunctionName: "fn", Queues: []string{q2}, BatchSize: 100,
-		MaximumBatchingWindowInSeconds: intp(2), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
+	h2.create(esm.Config{FunctionName: "fn", Queues: []string{q2}, BatchSize: 100,
+		MaximumBatchingWindowInSeconds: intp(2), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}})
 	for i := 0; i < 3; i++ {
 		queuetest.Send(t, h2.broker, q2, queuetest.Text(fmt.Sprint("w", i)))
 		time.Sleep(200 * time.Millisecond) // spacing the sends is the point of the test
@@ -130,8 +130,8 @@ func TestPayloadCap(t *testing.T) {
 	}
 	// 2 MB each: 2.7 MB in base64, so two per 6 MB event.
 	queuetest.Send(t, b, q, big('a', 2<<20), big('b', 2<<20), big('c', 2<<20), big('d', 7<<20), big('e', 2<<20))
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
-		MaximumBatchingWindowInSeconds: intp(1), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
+		MaximumBatchingWindowInSeconds: intp(1), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}})
 	checkfor.Within(t, 60*time.Second, func() error {
 		if rec.total() < 4 {
 			return fmt.Errorf("%d of 4", rec.total())
@@ -157,8 +157,8 @@ func TestFilterCriteria(t *testing.T) {
 	rec := newRecorder(t, nil)
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0),
-		FilterCriteria: &mapping.FilterCriteria{Filters: []mapping.Filter{
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0),
+		FilterCriteria: &esm.FilterCriteria{Filters: []esm.Filter{
 			{Pattern: `{"data":{"kind":["order"],"total":[{"numeric":[">",100]}]}}`},
 			{Pattern: `{"data":[{"prefix":"URGENT:"}]}`},
 		}}})
@@ -238,9 +238,9 @@ func TestRedeliveryThenDeadLetter(t *testing.T) {
 				msgs = append(msgs, queuetest.Text(body))
 			}
 			queuetest.Send(t, b, q, msgs...)
-			h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: tc.batch,
+			h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: tc.batch,
 				MaximumBatchingWindowInSeconds: intp(0), FunctionResponseTypes: tc.types,
-				ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 2}})
+				ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 2}})
 
 			var dead []*openwire.Message
 			checkfor.Within(t, 60*time.Second, func() error {
@@ -276,7 +276,7 @@ func TestRedeliveryThenDeadLetter(t *testing.T) {
 					t.Errorf("dlqDeliveryFailureCause %q, want it to contain %q", cause, wantCause)
 				}
 			}
-			if r := h.mapping(h.firstMapping()).LastProcessingResult; r == mapping.ResultNoRecordsProcessed {
+			if r := h.mapping(h.firstMapping()).LastProcessingResult; r == esm.ResultNoRecordsProcessed {
 				t.Errorf("LastProcessingResult still %q", r)
 			}
 		})
@@ -293,7 +293,7 @@ func TestUnsupportedKindsDeadLettered(t *testing.T) {
 	queuetest.Send(t, b, q,
 		&openwire.Message{Kind: openwire.KindMap, Map: map[string]any{"a": int32(1)}, Persistent: true},
 		queuetest.Text("after"))
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
 	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.deliveries()["after"] != 1 {
 			return fmt.Errorf("text message not delivered yet")

@@ -1,4 +1,4 @@
-package engine_test
+package esm_test
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 )
 
 // consumers reads the mqtrigger_consumers gauge of the harness's registry.
@@ -52,8 +52,8 @@ func TestScalesUpAndDown(t *testing.T) {
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
 	queuetest.Send(t, h.broker, q, numbered("s", 0, 600)...)
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
-		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 4}})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 4}})
 	waitDelivered(t, rec, 600, 60*time.Second)
 	if p := peak.Load(); p < 3 || p > 4 {
 		t.Fatalf("peak concurrent invocations %d, want 3 or 4 (MaximumConcurrency 4)", p)
@@ -87,8 +87,8 @@ func TestOrderKeptWithConcurrencyOne(t *testing.T) {
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
 	queuetest.Send(t, h.broker, q, numbered("o", 0, 10)...)
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 1,
-		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 1}})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 1,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}})
 	waitDelivered(t, rec, 10, 30*time.Second)
 	checkfor.Within(t, 10*time.Second, func() error {
 		mu.Lock()

@@ -1,4 +1,4 @@
-package engine_test
+package esm_test
 
 import (
 	"bufio"
@@ -15,11 +15,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 )
 
 // buildRecorder builds testdata/recorder, a real aws-lambda-go function.
@@ -108,7 +108,7 @@ func TestJavaToLambdaFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.create(mapping.Config{FunctionName: "recorder", Queues: []string{q}, BatchSize: 100, MaximumBatchingWindowInSeconds: intp(0)})
+	h.create(esm.Config{FunctionName: "recorder", Queues: []string{q}, BatchSize: 100, MaximumBatchingWindowInSeconds: intp(0)})
 
 	var got []recorded
 	checkfor.Within(t, 4*time.Minute, func() error {

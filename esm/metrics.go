@@ -1,8 +1,8 @@
-package engine
+package esm
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// metrics are the engine's Prometheus series, labelled by mapping UUID and function.
+// metrics are the supervisor's Prometheus series, labelled by mapping UUID and function.
 type metrics struct {
 	received, acked, filtered, redelivered, deadLettered *prometheus.CounterVec
 	batches, invocations, invokeErrors                   *prometheus.CounterVec

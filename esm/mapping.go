@@ -1,38 +1,9 @@
-// Package mapping holds an event source mapping: its configuration as Lambda's API
-// shapes it, Lambda's defaults and validation rules, and its states.
-//
-// The API decodes requests into Config, validates them here, and stores the result;
-// the engine reads the same Config to run the mapping's consumers.
-package mapping
+package esm
 
-import "time"
+import (
+	"time"
 
-// States an event source mapping passes through, as Lambda names them.
-const (
-	StateCreating  = "Creating"
-	StateEnabling  = "Enabling"
-	StateEnabled   = "Enabled"
-	StateDisabling = "Disabling"
-	StateDisabled  = "Disabled"
-	StateUpdating  = "Updating"
-	StateDeleting  = "Deleting"
-)
-
-// StateTransitionReason values. Lambda uses USER_INITIATED for user changes to MQ
-// mappings and one of the error codes when it stops a mapping's consumers.
-const (
-	ReasonUserInitiated         = "USER_INITIATED"
-	ReasonESMConfigNotValid     = "ESM_CONFIG_NOT_VALID"
-	ReasonEventSourceAuthnError = "EVENT_SOURCE_AUTHN_ERROR"
-	ReasonEventSourceAuthzError = "EVENT_SOURCE_AUTHZ_ERROR"
-	ReasonFunctionConfigInvalid = "FUNCTION_CONFIG_NOT_VALID"
-)
-
-// LastProcessingResult values.
-const (
-	ResultNoRecordsProcessed = "No records processed"
-	ResultOK                 = "OK"
-	ResultFunctionCallFailed = "PROBLEM: Function call failed"
+	"github.com/mqtrigger/mqtrigger/filter"
 )
 
 // Limits and defaults for MQ mappings (Lambda's, except where mqtrigger goes further).
@@ -48,28 +19,47 @@ const (
 	MaxPayloadBytes           = 6 * 1024 * 1024 // synchronous invoke payload cap
 )
 
-// Config is an event source mapping's configuration, with Lambda's JSON field names.
-// Pointer fields distinguish "not given" from a zero value.
+// Mapping is one event source mapping as the store keeps it: what runs (Config),
+// where it stands (State, StateTransitionReason, LastProcessingResult), and its
+// Tags, which are kept apart from Config so that a tag change restarts nothing.
+type Mapping struct {
+	UUID string
+	Config
+	State                 string
+	StateTransitionReason string
+	LastProcessingResult  string
+	LastModified          time.Time
+	Tags                  map[string]string
+	// Version counts writes: Store.CreateMapping sets 1, and Store.UpdateMapping
+	// writes only if the stored Version is the one read (ErrConflict otherwise).
+	Version int64
+
+	// What the API prepared for the supervisor (see Notify); never stored.
+	filter   *filter.Set // compiled FilterCriteria
+	resolved bool        // FunctionName was just resolved
+}
+
+// Config is what a mapping runs, with Lambda's member names. Two mappings with
+// equal Configs run the same consumers. Pointer fields tell "not given" from a zero
+// value.
 type Config struct {
-	UUID                           string                      `json:"UUID"`
-	EventSourceArn                 string                      `json:"EventSourceArn"`
-	FunctionName                   string                      `json:"FunctionName"` // the plain function name
-	FunctionArn                    string                      `json:"FunctionArn"`
-	Queues                         []string                    `json:"Queues"`
-	BatchSize                      int                         `json:"BatchSize"`
-	MaximumBatchingWindowInSeconds *int                        `json:"MaximumBatchingWindowInSeconds,omitempty"`
-	Enabled                        bool                        `json:"Enabled"`
-	FilterCriteria                 *FilterCriteria             `json:"FilterCriteria,omitempty"`
-	SourceAccessConfigurations     []SourceAccessConfiguration `json:"SourceAccessConfigurations"`
-	ScalingConfig                  *ScalingConfig              `json:"ScalingConfig,omitempty"`
-	FunctionResponseTypes          []string                    `json:"FunctionResponseTypes,omitempty"`
+	EventSourceArn                 string
+	FunctionName                   string // the plain function name
+	FunctionArn                    string // resolved once, when the API takes the name
+	Queues                         []string
+	BatchSize                      int
+	MaximumBatchingWindowInSeconds *int
+	Enabled                        bool
+	FilterCriteria                 *FilterCriteria
+	SourceAccessConfigurations     []SourceAccessConfiguration
+	ScalingConfig                  *ScalingConfig
+	FunctionResponseTypes          []string
 	// MaximumRetryAttempts is Lambda's stream-source field, reused for MQ as the maximum
 	// number of redeliveries before a message is dead-lettered (-1: unlimited). Unset
 	// means ActiveMQ's default of 6, which is what Lambda always uses.
-	MaximumRetryAttempts *int              `json:"MaximumRetryAttempts,omitempty"`
-	MetricsConfig        *MetricsConfig    `json:"MetricsConfig,omitempty"`
-	KMSKeyArn            string            `json:"KMSKeyArn,omitempty"`
-	Tags                 map[string]string `json:"Tags,omitempty"`
+	MaximumRetryAttempts *int
+	MetricsConfig        *MetricsConfig
+	KMSKeyArn            string
 }
 
 // FilterCriteria is Lambda's FilterCriteria: messages matching any pattern pass.
@@ -150,4 +140,23 @@ func (c *Config) Queue() string {
 		return ""
 	}
 	return c.Queues[0]
+}
+
+// SetDefaults fills the members Lambda defaults when a request leaves them out.
+func (c *Config) SetDefaults() {
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+}
+
+// Patterns returns the FilterCriteria patterns, or nil.
+func (c *Config) Patterns() []string {
+	if c.FilterCriteria == nil {
+		return nil
+	}
+	p := make([]string, len(c.FilterCriteria.Filters))
+	for i, f := range c.FilterCriteria.Filters {
+		p[i] = f.Pattern
+	}
+	return p
 }

@@ -1,4 +1,4 @@
-package engine_test
+package esm_test
 
 import (
 	"bufio"
@@ -15,10 +15,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -35,8 +35,8 @@ func TestMappingsShareASocketUnderTheirOwnClientIDs(t *testing.T) {
 	for range n {
 		q := queueName(t)
 		queues = append(queues, q)
-		ids = append(ids, h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
-			MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 2}}))
+		ids = append(ids, h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
+			MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 2}}))
 	}
 	clientIDs := map[string]string{}
 	checkfor.Within(t, 10*time.Second, func() error {
@@ -67,7 +67,7 @@ func TestMappingsShareASocketUnderTheirOwnClientIDs(t *testing.T) {
 	waitDelivered(t, rec, n*20, 30*time.Second)
 
 	// Deleting a mapping removes its client ID at the broker; the others keep theirs.
-	h.update(ids[0], mapping.StateDeleting, func(*mapping.Config) {})
+	h.update(ids[0], esm.StateDeleting, func(*esm.Mapping) {})
 	checkfor.Within(t, 15*time.Second, func() error {
 		if clientIDHeld(t, h, clientIDs[ids[0]]) {
 			return errors.New("the deleted mapping's client ID is still held")

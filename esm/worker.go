@@ -1,4 +1,4 @@
-package engine
+package esm
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/event"
-	"github.com/mqtrigger/mqtrigger/function"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -150,7 +148,7 @@ func (w *worker) collect(ctx context.Context) (*batch, error) {
 		if !ok {
 			continue
 		}
-		if b.size+size > mapping.MaxPayloadBytes {
+		if b.size+size > MaxPayloadBytes {
 			w.carry = &carried{m, rec, size}
 			break
 		}
@@ -191,26 +189,23 @@ func (w *worker) receiveFirst(ctx context.Context) (*openwire.Message, error) {
 // larger than 6 MB by themselves. Lambda drops the latter silently; mqtrigger says why.
 func (w *worker) admit(m *openwire.Message) (rec event.Record, size int, ok bool) {
 	r := w.r
-	r.m.received.Inc()
+	r.met.received.Inc()
 	var cause string
 	if m.Kind != openwire.KindText && m.Kind != openwire.KindBytes {
 		cause = fmt.Sprintf("mqtrigger: %s messages cannot be delivered in an aws:mq event (only text and bytes messages)", m.Kind)
 	} else {
 		rec = toRecord(m)
 		size = event.RecordSize(&rec)
-		if envelopeBytes+size <= mapping.MaxPayloadBytes {
+		if envelopeBytes+size <= MaxPayloadBytes {
 			return rec, size, true
 		}
 		cause = fmt.Sprintf("mqtrigger: message of %d bytes exceeds the 6 MB synchronous invocation payload limit", len(rec.Data))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := w.cons.Poison(ctx, cause, m); err != nil {
+	if err := w.deadLetter(ctx, cause, m); err != nil {
 		r.log.Warn("dead-lettering an undeliverable message failed; the broker will redeliver it", "message_id", m.ID, "err", err)
-		return rec, 0, false
 	}
-	r.m.deadLettered.Inc()
-	r.log.Warn("message dead-lettered", "message_id", m.ID, "cause", cause)
 	return rec, 0, false
 }
 
@@ -239,7 +234,7 @@ func (w *worker) process(b *batch) error {
 		if err := w.ack(ctx, filtered); err != nil {
 			return err
 		}
-		r.m.filtered.Add(float64(len(filtered)))
+		r.met.filtered.Add(float64(len(filtered)))
 	}
 	if len(matched) == 0 {
 		return nil
@@ -248,19 +243,19 @@ func (w *worker) process(b *batch) error {
 	// Sized up front: growing a multi-megabyte event was a third of the CPU with
 	// 64 KB messages.
 	payload := event.AppendEvent(make([]byte, 0, b.size), r.cfg.EventSourceArn, records)
-	r.m.batches.Inc()
-	r.m.batchSize.Observe(float64(len(matched)))
-	r.m.concurrent.Inc()
+	r.met.batches.Inc()
+	r.met.batchSize.Observe(float64(len(matched)))
+	r.met.concurrent.Inc()
 	start := time.Now()
 	res, err := r.e.opts.Functions.Invoke(ctx, r.cfg.FunctionName, payload)
-	r.m.concurrent.Dec()
-	r.m.duration.Observe(time.Since(start).Seconds())
+	r.met.concurrent.Dec()
+	r.met.duration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		// The function could not be run at all: give the batch back and stop.
-		r.m.invokeErrors.Inc()
+		r.met.invokeErrors.Inc()
 		return fmt.Errorf("invoking %s: %w", r.cfg.FunctionName, err)
 	}
-	r.m.invocations.Inc()
+	r.met.invocations.Inc()
 
 	if res.FunctionError == "" {
 		if r.cfg.ReportBatchItemFailures() {
@@ -272,10 +267,10 @@ func (w *worker) process(b *batch) error {
 				return w.settlePartial(ctx, matched, failedIDs)
 			}
 		}
-		r.record("", mapping.ResultOK)
+		r.record("", ResultOK)
 		return w.ack(ctx, matched)
 	}
-	r.m.invokeErrors.Inc()
+	r.met.invokeErrors.Inc()
 	return w.fail(ctx, matched, functionErrorCause(res))
 }
 
@@ -302,32 +297,58 @@ func (w *worker) settlePartial(ctx context.Context, batch []*openwire.Message, f
 	return w.fail(ctx, bad, "mqtrigger: the function reported these messages in batchItemFailures")
 }
 
-// fail hands failed messages to the consumer's redelivery policy: each comes back
-// after the policy's delay, or goes to the dead-letter queue with the cause once it
-// has been redelivered the maximum number of times.
+// fail settles messages the function failed: each goes to the dead-letter queue
+// with the cause once it has been redelivered the maximum number of times, and is
+// otherwise handed back for redelivery after the policy's delay. The decision is
+// taken here, once, with the consumer's own rule (RedeliveryPolicy.Exceeded on the
+// counter the redelivery would give the message), so what the metrics count is what
+// happened.
 func (w *worker) fail(ctx context.Context, msgs []*openwire.Message, cause string) error {
 	r := w.r
-	r.record("", mapping.ResultFunctionCallFailed)
+	r.record("", ResultFunctionCallFailed)
 	if len(cause) > maxCauseBytes {
 		cause = cause[:maxCauseBytes]
 	}
-	var dead int
+	var dead, again []*openwire.Message
 	for _, m := range msgs {
-		if w.policy.MaximumRedeliveries >= 0 && m.RedeliveryCounter >= w.policy.MaximumRedeliveries {
-			dead++
+		if w.policy.Exceeded(m.RedeliveryCounter + 1) {
+			dead = append(dead, m)
+		} else {
+			again = append(again, m)
 		}
 	}
-	err := w.cons.Redeliver(ctx, cause, msgs...)
+	if err := w.deadLetter(ctx, cause, dead...); err != nil {
+		return err
+	}
+	err := w.cons.Redeliver(ctx, cause, again...)
 	if errors.Is(err, openwire.ErrStale) {
 		return nil // the connection was replaced; the broker redelivers them anyway
 	}
 	if err != nil {
 		return fmt.Errorf("redelivering: %w", err)
 	}
-	r.m.deadLettered.Add(float64(dead))
-	r.m.redelivered.Add(float64(len(msgs) - dead))
-	if dead > 0 {
-		r.log.Warn("messages dead-lettered after the last redelivery", "count", dead, "cause", cause)
+	r.met.redelivered.Add(float64(len(again)))
+	return nil
+}
+
+// deadLetter sends msgs to the broker's dead-letter queue with cause: messages no
+// event can carry, and failed messages past their last redelivery.
+func (w *worker) deadLetter(ctx context.Context, cause string, msgs ...*openwire.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	err := w.cons.Poison(ctx, cause, msgs...)
+	if errors.Is(err, openwire.ErrStale) {
+		return nil // the connection was replaced; the broker redelivers them
+	}
+	if err != nil {
+		return fmt.Errorf("dead-lettering: %w", err)
+	}
+	w.r.met.deadLettered.Add(float64(len(msgs)))
+	if len(msgs) == 1 {
+		w.r.log.Warn("message dead-lettered", "message_id", msgs[0].ID, "cause", cause)
+	} else {
+		w.r.log.Warn("messages dead-lettered", "count", len(msgs), "cause", cause)
 	}
 	return nil
 }
@@ -347,12 +368,12 @@ func (w *worker) ack(ctx context.Context, msgs []*openwire.Message) error {
 	if err != nil {
 		return fmt.Errorf("acknowledging: %w", err)
 	}
-	w.r.m.acked.Add(float64(len(msgs)))
+	w.r.met.acked.Add(float64(len(msgs)))
 	return nil
 }
 
 // functionErrorCause is the failure as the dead-letter queue will carry it.
-func functionErrorCause(res *function.Result) string {
+func functionErrorCause(res *Result) string {
 	var fe struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`

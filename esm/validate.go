@@ -1,4 +1,4 @@
-package mapping
+package esm
 
 import (
 	"fmt"
@@ -51,10 +51,19 @@ var (
 // letters, digits, '-' and '_').
 func ValidFunctionName(name string) bool { return functionNameR.MatchString(name) }
 
-// Validate checks c the way Lambda checks an Amazon MQ event source mapping, after
-// defaults are applied (see SetDefaults). It does not look anything up: whether the
-// broker, the secret and the function exist, and whether filter patterns parse, is for
-// the caller that knows them. The error is a *ValidationError.
+// Validate checks m the way Lambda checks an Amazon MQ event source mapping, after
+// defaults are applied (see SetDefaults): its Config and its Tags. It does not look
+// anything up: whether the broker, the secret and the function exist is for the
+// caller that knows them, and the filter patterns are compiled by CompileFilters. The
+// error is a *ValidationError.
+func (m *Mapping) Validate() error {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	return ValidateTags(m.Tags)
+}
+
+// Validate checks c as Mapping.Validate does, without tags.
 func (c *Config) Validate() error {
 	if c.EventSourceArn == "" {
 		return invalid("eventSourceArn", "Unrecognized event source.")
@@ -128,7 +137,7 @@ func (c *Config) Validate() error {
 	if c.KMSKeyArn != "" && !kmsPattern.MatchString(c.KMSKeyArn) {
 		return constraint("kMSKeyArn", c.KMSKeyArn, "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 	}
-	return c.ValidateTags()
+	return nil
 }
 
 func (c *Config) validateQueues() error {
@@ -195,12 +204,13 @@ func (c *Config) validateFilters() error {
 	return nil
 }
 
-// ValidateTags checks the tags against Lambda's limits (also used by the tag operations).
-func (c *Config) ValidateTags() error {
-	if len(c.Tags) > MaxTags {
-		return invalid("tags", "Invalid parameters: a resource takes at most %d tags, got %d.", MaxTags, len(c.Tags))
+// ValidateTags checks tags against Lambda's limits: those given at creation and
+// those of the tag operations.
+func ValidateTags(tags map[string]string) error {
+	if len(tags) > MaxTags {
+		return invalid("tags", "Invalid parameters: a resource takes at most %d tags, got %d.", MaxTags, len(tags))
 	}
-	for k, v := range c.Tags {
+	for k, v := range tags {
 		if n := utf8.RuneCountInString(k); n < 1 || n > 128 || !tagPattern.MatchString(k) {
 			return constraint("tags", k, "Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)]")
 		}
@@ -209,23 +219,4 @@ func (c *Config) ValidateTags() error {
 		}
 	}
 	return nil
-}
-
-// SetDefaults fills the members Lambda defaults when a request leaves them out.
-func (c *Config) SetDefaults() {
-	if c.BatchSize == 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-}
-
-// Patterns returns the FilterCriteria patterns, or nil.
-func (c *Config) Patterns() []string {
-	if c.FilterCriteria == nil {
-		return nil
-	}
-	p := make([]string, len(c.FilterCriteria.Filters))
-	for i, f := range c.FilterCriteria.Filters {
-		p[i] = f.Pattern
-	}
-	return p
 }

@@ -8,27 +8,26 @@ import (
 	"strings"
 
 	"github.com/mqtrigger/mqtrigger/config"
-	"github.com/mqtrigger/mqtrigger/engine"
+	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/internal/esmfunctions"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
-func init() { DefaultEngine = newEngine }
-
-// newEngine builds the engine that runs the mappings from the server's parts.
-func newEngine(d EngineDeps) (Engine, error) {
-	brokers := make(map[string]engine.Broker, len(d.Config.Brokers))
+// newSupervisor builds the supervisor that runs the mappings from the server's parts.
+func newSupervisor(d SupervisorDeps) (Supervisor, error) {
+	brokers := make(map[string]esm.Broker, len(d.Config.Brokers))
 	for i, b := range d.Config.Brokers {
-		eb, err := engineBroker(b)
+		eb, err := esmBroker(b)
 		if err != nil {
 			return nil, fmt.Errorf("brokers[%d] (%s): %w", i, b.Name, err)
 		}
 		brokers[eb.ARN] = eb
 	}
-	return engine.New(engine.Options{
+	return esm.NewSupervisor(esm.Options{
 		Store:       d.Store,
 		Credentials: d.Secrets,
-		Functions:   d.Functions,
-		Brokers: func(arn string) (engine.Broker, bool) {
+		Functions:   esmfunctions.Registry{R: d.Functions},
+		Brokers: func(arn string) (esm.Broker, bool) {
 			b, ok := brokers[arn]
 			return b, ok
 		},
@@ -37,9 +36,9 @@ func newEngine(d EngineDeps) (Engine, error) {
 	}), nil
 }
 
-// engineBroker turns a configured broker into what the engine dials.
-func engineBroker(b config.Broker) (engine.Broker, error) {
-	eb := engine.Broker{ARN: b.ARN, Name: b.Name, Redelivery: openwire.DefaultRedeliveryPolicy()}
+// esmBroker turns a configured broker into what the supervisor dials.
+func esmBroker(b config.Broker) (esm.Broker, error) {
+	eb := esm.Broker{ARN: b.ARN, Name: b.Name, Redelivery: openwire.DefaultRedeliveryPolicy()}
 	switch {
 	case len(b.Endpoints) == 1:
 		eb.URL = b.Endpoints[0]

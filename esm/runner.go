@@ -1,4 +1,4 @@
-package engine
+package esm
 
 import (
 	"context"
@@ -12,20 +12,18 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/filter"
-	"github.com/mqtrigger/mqtrigger/function"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
 // runner runs one enabled mapping: it holds a broker connection and up to
 // MaximumConcurrency workers.
 type runner struct {
-	e      *Engine
-	cfg    *mapping.Config
-	raw    []byte // the configuration it runs (runKey), to notice changes
+	e      *Supervisor
+	m      *Mapping // as read when the runner was made; only the runner's goroutine writes it
+	cfg    *Config  // &m.Config: what it runs, to notice changes
 	log    *slog.Logger
 	filter *filter.Set
-	m      *mappingMetrics
+	met    *mappingMetrics
 
 	startMu  sync.Mutex
 	stopping bool
@@ -42,13 +40,13 @@ type runner struct {
 	lastReason string
 }
 
-func newRunner(e *Engine, cfg *mapping.Config, raw []byte) *runner {
+func newRunner(e *Supervisor, m *Mapping) *runner {
 	return &runner{
 		e:     e,
-		cfg:   cfg,
-		raw:   raw,
-		log:   e.opts.Logger.With("mapping", cfg.UUID, "function", cfg.FunctionName, "queue", cfg.Queue()),
-		m:     e.metrics.forMapping(cfg.UUID, cfg.FunctionName),
+		m:     m,
+		cfg:   &m.Config,
+		log:   e.opts.Logger.With("mapping", m.UUID, "function", m.FunctionName, "queue", m.Queue()),
+		met:   e.metrics.forMapping(m.UUID, m.FunctionName),
 		done:  make(chan struct{}),
 		spawn: make(chan struct{}, 1),
 		retry: make(chan struct{}, 1),
@@ -145,41 +143,32 @@ func (r *runner) retryNow() {
 func (r *runner) session(ctx context.Context) error {
 	broker, ok := r.e.opts.Brokers(r.cfg.EventSourceArn)
 	if !ok {
-		return &fault{mapping.ReasonESMConfigNotValid, fmt.Errorf("broker %s is not configured", r.cfg.EventSourceArn)}
+		return &fault{ReasonESMConfigNotValid, fmt.Errorf("broker %s is not configured", r.cfg.EventSourceArn)}
 	}
-	if r.filter == nil && r.cfg.FilterCriteria != nil {
-		patterns := make([]string, len(r.cfg.FilterCriteria.Filters))
-		for i, f := range r.cfg.FilterCriteria.Filters {
-			patterns[i] = f.Pattern
-		}
-		set, err := filter.Compile(patterns)
-		if err != nil {
-			return &fault{mapping.ReasonESMConfigNotValid, fmt.Errorf("FilterCriteria: %w", err)}
-		}
-		r.filter = set
+	set, err := r.m.filters()
+	if err != nil {
+		return &fault{ReasonESMConfigNotValid, err}
 	}
+	r.filter = set
 	secret := r.cfg.SecretARN()
 	user, password, err := r.e.opts.Credentials.BasicAuth(ctx, secret)
 	if err != nil {
-		return &fault{mapping.ReasonEventSourceAuthnError, fmt.Errorf("reading BASIC_AUTH secret %s: %w", secret, err)}
+		return &fault{ReasonEventSourceAuthnError, fmt.Errorf("reading BASIC_AUTH secret %s: %w", secret, err)}
 	}
 	// A missing function stops the mapping before it takes any message, so no message
-	// is redelivered (and eventually dead-lettered) for want of a function.
-	if fa, ok := r.e.opts.Functions.(interface {
-		FunctionArn(context.Context, string) (string, error)
-	}); ok {
-		if _, err := fa.FunctionArn(ctx, r.cfg.FunctionName); err != nil {
-			return &fault{mapping.ReasonFunctionConfigInvalid, fmt.Errorf("function %s: %w", r.cfg.FunctionName, err)}
-		}
+	// is redelivered (and eventually dead-lettered) for want of a function. A
+	// function the API has just resolved is not looked up again for the first attempt.
+	if r.m.resolved {
+		r.m.resolved = false
+	} else if _, err := r.e.opts.Functions.FunctionArn(ctx, r.cfg.FunctionName); err != nil {
+		return &fault{ReasonFunctionConfigInvalid, fmt.Errorf("function %s: %w", r.cfg.FunctionName, err)}
 	}
-	if rs, ok := r.e.opts.Functions.(interface{ Reserve(string, int) }); ok {
-		rs.Reserve(r.cfg.FunctionName, r.cfg.MaximumConcurrency())
-	}
+	r.e.opts.Functions.Reserve(r.cfg.FunctionName, r.cfg.MaximumConcurrency())
 
 	lease, err := r.e.conns.acquire(ctx, broker, user, password)
 	if err != nil {
 		if errors.Is(err, openwire.ErrAuthentication) {
-			return &fault{mapping.ReasonEventSourceAuthnError, fmt.Errorf("%w (the user comes from the BASIC_AUTH secret)", err)}
+			return &fault{ReasonEventSourceAuthnError, fmt.Errorf("%w (the user comes from the BASIC_AUTH secret)", err)}
 		}
 		return err
 	}
@@ -188,7 +177,7 @@ func (r *runner) session(ctx context.Context) error {
 	// connection of their own, so the broker (its console, JMX, advisories) shows the
 	// mapping's UUID as their client ID. The suffix is new on every attempt: a broker
 	// that has not yet noticed a lost earlier connection would refuse its client ID.
-	clientID := consumerClientID(r.cfg.UUID)
+	clientID := consumerClientID(r.m.UUID)
 	var once sync.Once
 	consuming := func() { // when the first consumer is subscribed
 		once.Do(func() { r.log.Info("consuming", "broker", broker.Name, "client_id", clientID) })
@@ -203,12 +192,12 @@ func (r *runner) session(ctx context.Context) error {
 	var wg sync.WaitGroup
 	startWorker := func() {
 		r.workers.Add(1)
-		r.m.workers.Inc()
+		r.met.workers.Inc()
 		r.lastSpawn.Store(time.Now().UnixNano())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer r.m.workers.Dec()
+			defer r.met.workers.Dec()
 			w := &worker{r: r, conn: lease.conn, clientID: clientID, policy: policy, subscribed: consuming}
 			err := w.run(wctx)
 			if !w.left { // a worker that left idle already gave its slot back
@@ -267,11 +256,11 @@ func (r *runner) classify(err error) error {
 	var be *openwire.BrokerError
 	switch {
 	case errors.Is(err, openwire.ErrAuthentication):
-		return &fault{mapping.ReasonEventSourceAuthnError, err}
+		return &fault{ReasonEventSourceAuthnError, err}
 	case errors.As(err, &be) && be.Class == "java.lang.SecurityException":
-		return &fault{mapping.ReasonEventSourceAuthzError, fmt.Errorf("broker refused access to queue %q: %w", r.cfg.Queue(), err)}
-	case errors.Is(err, function.ErrFunctionNotFound), errors.Is(err, function.ErrFunctionConfig):
-		return &fault{mapping.ReasonFunctionConfigInvalid, err}
+		return &fault{ReasonEventSourceAuthzError, fmt.Errorf("broker refused access to queue %q: %w", r.cfg.Queue(), err)}
+	case errors.Is(err, ErrFunctionConfig):
+		return &fault{ReasonFunctionConfigInvalid, err}
 	}
 	return err
 }
@@ -316,14 +305,14 @@ func (r *runner) record(reason, result string) {
 		r.lastReason = reason
 	}
 	r.resultMu.Unlock()
-	r.e.report(r.cfg.UUID, reason, result)
+	r.e.report(r.m.UUID, reason, result)
 }
 
 func (r *runner) recordHealthy() {
 	r.resultMu.Lock()
-	faulty := r.lastReason != "" && r.lastReason != mapping.ReasonUserInitiated
+	faulty := r.lastReason != "" && r.lastReason != ReasonUserInitiated
 	r.resultMu.Unlock()
 	if faulty {
-		r.record(mapping.ReasonUserInitiated, mapping.ResultOK)
+		r.record(ReasonUserInitiated, ResultOK)
 	}
 }

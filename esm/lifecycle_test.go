@@ -1,4 +1,4 @@
-package engine_test
+package esm_test
 
 import (
 	"context"
@@ -11,14 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 func numbered(prefix string, from, to int) []*openwire.Message {
@@ -45,12 +44,12 @@ func TestDisableEnableDelete(t *testing.T) {
 	rec := newRecorder(t, nil)
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
+	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
 	queuetest.Send(t, h.broker, q, numbered("a", 0, 10)...)
 	waitDelivered(t, rec, 10, 20*time.Second)
 
-	h.update(id, mapping.StateDisabling, func(c *mapping.Config) { c.Enabled = false })
-	h.waitState(id, mapping.StateDisabled)
+	h.update(id, esm.StateDisabling, func(c *esm.Mapping) { c.Enabled = false })
+	h.waitState(id, esm.StateDisabled)
 	queuetest.Send(t, h.broker, q, numbered("b", 0, 10)...)
 	// Nothing may arrive while disabled; give a running consumer time to show itself.
 	deadline := time.Now().Add(1500 * time.Millisecond)
@@ -61,14 +60,14 @@ func TestDisableEnableDelete(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	h.update(id, mapping.StateEnabling, func(c *mapping.Config) { c.Enabled = true })
-	h.waitState(id, mapping.StateEnabled)
+	h.update(id, esm.StateEnabling, func(c *esm.Mapping) { c.Enabled = true })
+	h.waitState(id, esm.StateEnabled)
 	waitDelivered(t, rec, 20, 20*time.Second)
 
-	h.update(id, mapping.StateDeleting, func(*mapping.Config) {})
+	h.update(id, esm.StateDeleting, func(*esm.Mapping) {})
 	checkfor.Within(t, 20*time.Second, func() error {
 		_, err := h.store.GetMapping(context.Background(), id)
-		if !errors.Is(err, store.ErrNotFound) {
+		if !errors.Is(err, esm.ErrNotFound) {
 			return fmt.Errorf("mapping still there (err %v)", err)
 		}
 		return nil
@@ -80,8 +79,8 @@ func TestUpdateMidStreamLosesNothing(t *testing.T) {
 	rec := newRecorder(t, nil)
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 5, MaximumBatchingWindowInSeconds: intp(0),
-		ScalingConfig: &mapping.ScalingConfig{MaximumConcurrency: 2}})
+	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 5, MaximumBatchingWindowInSeconds: intp(0),
+		ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 2}})
 	queuetest.Send(t, h.broker, q, numbered("u", 0, 1000)...)
 	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.total() < 100 {
@@ -89,15 +88,14 @@ func TestUpdateMidStreamLosesNothing(t *testing.T) {
 		}
 		return nil
 	})
-	h.update(id, mapping.StateUpdating, func(c *mapping.Config) {
+	h.update(id, esm.StateUpdating, func(c *esm.Mapping) {
 		c.BatchSize = 50
-		c.ScalingConfig = &mapping.ScalingConfig{MaximumConcurrency: 4}
+		c.ScalingConfig = &esm.ScalingConfig{MaximumConcurrency: 4}
 	})
-	h.waitState(id, mapping.StateEnabled)
+	h.waitState(id, esm.StateEnabled)
 	queuetest.Send(t, h.broker, q, numbered("u", 1000, 2000)...)
 	waitDelivered(t, rec, 2000, 60*time.Second)
-	var cfg mapping.Config
-	json.Unmarshal(h.mapping(id).Config, &cfg)
+	cfg := h.mapping(id).Config
 	if cfg.BatchSize != 50 {
 		t.Fatalf("stored BatchSize %d", cfg.BatchSize)
 	}
@@ -120,11 +118,11 @@ func TestRefusedCredentials(t *testing.T) {
 	q := queueName(t)
 	bad := h.putSecret("wrong-password", h.broker.User, "not-the-password")
 	queuetest.Send(t, h.broker, q, queuetest.Text("waiting"))
-	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, MaximumBatchingWindowInSeconds: intp(0),
-		SourceAccessConfigurations: []mapping.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: bad}}})
+	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, MaximumBatchingWindowInSeconds: intp(0),
+		SourceAccessConfigurations: []esm.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: bad}}})
 	checkfor.Within(t, 20*time.Second, func() error {
 		m := h.mapping(id)
-		if m.StateTransitionReason != mapping.ReasonEventSourceAuthnError {
+		if m.StateTransitionReason != esm.ReasonEventSourceAuthnError {
 			return fmt.Errorf("reason %q, result %q", m.StateTransitionReason, m.LastProcessingResult)
 		}
 		return nil
@@ -138,7 +136,7 @@ func TestRefusedCredentials(t *testing.T) {
 	}
 	waitDelivered(t, rec, 1, 30*time.Second)
 	checkfor.Within(t, 10*time.Second, func() error {
-		if m := h.mapping(id); m.StateTransitionReason != mapping.ReasonUserInitiated || m.State != mapping.StateEnabled {
+		if m := h.mapping(id); m.StateTransitionReason != esm.ReasonUserInitiated || m.State != esm.StateEnabled {
 			return fmt.Errorf("state %s reason %s", m.State, m.StateTransitionReason)
 		}
 		return nil
@@ -151,9 +149,9 @@ func TestMissingFunction(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	q := queueName(t)
 	queuetest.Send(t, h.broker, q, queuetest.Text("kept"))
-	id := h.create(mapping.Config{FunctionName: "nope", Queues: []string{q}})
+	id := h.create(esm.Config{FunctionName: "nope", Queues: []string{q}})
 	checkfor.Within(t, 20*time.Second, func() error {
-		if m := h.mapping(id); m.StateTransitionReason != mapping.ReasonFunctionConfigInvalid {
+		if m := h.mapping(id); m.StateTransitionReason != esm.ReasonFunctionConfigInvalid {
 			return fmt.Errorf("reason %q", m.StateTransitionReason)
 		}
 		return nil
@@ -171,7 +169,7 @@ func TestBrokerRestartMidStream(t *testing.T) {
 	rec := newRecorder(t, nil)
 	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{rec.spec("fn")}})
 	q := queueName(t)
-	h.create(mapping.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10, MaximumBatchingWindowInSeconds: intp(0)})
 	queuetest.Send(t, b, q, numbered("r", 0, 2000)...)
 	checkfor.Within(t, 20*time.Second, func() error {
 		if rec.total() < 200 {
@@ -193,7 +191,7 @@ func TestBrokerRestartMidStream(t *testing.T) {
 func TestTagChangeKeepsConsumers(t *testing.T) {
 	rec := newRecorder(t, func([]events.ActiveMQMessage) (int, string) { return 200, "{}" })
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
-	id := h.create(mapping.Config{FunctionName: "fn", Queues: []string{queueName(t)}, BatchSize: 10})
+	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{queueName(t)}, BatchSize: 10})
 	starts := func() int { return strings.Count(h.logs.String(), "msg=consuming mapping="+id) }
 	checkfor.Within(t, 10*time.Second, func() error {
 		if starts() != 1 {
@@ -201,12 +199,12 @@ func TestTagChangeKeepsConsumers(t *testing.T) {
 		}
 		return nil
 	})
-	h.update(id, mapping.StateEnabled, func(c *mapping.Config) { c.Tags = map[string]string{"team": "orders"} })
+	h.update(id, esm.StateEnabled, func(c *esm.Mapping) { c.Tags = map[string]string{"team": "orders"} })
 	time.Sleep(3 * time.Second) // three resyncs of the harness
 	if n := starts(); n != 1 {
 		t.Fatalf("a tag change restarted the consumers (%d starts)", n)
 	}
-	h.update(id, mapping.StateUpdating, func(c *mapping.Config) { c.BatchSize = 20 })
+	h.update(id, esm.StateUpdating, func(c *esm.Mapping) { c.BatchSize = 20 })
 	checkfor.Within(t, 10*time.Second, func() error {
 		if starts() != 2 {
 			return fmt.Errorf("%d consumer starts after a batch size change, want 2", starts())

@@ -1,33 +1,51 @@
-package engine
+package esm
 
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/mqtrigger/mqtrigger/function"
-	"github.com/mqtrigger/mqtrigger/mapping"
 	"github.com/mqtrigger/mqtrigger/openwire"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
-// Invoker runs functions by name; *function.Registry is one.
-type Invoker interface {
-	Invoke(ctx context.Context, name string, payload []byte) (*function.Result, error)
+// Functions runs the functions mappings name.
+type Functions interface {
+	// Invoke runs the function synchronously with payload. It returns an error only
+	// when the function could not be run at all; one wrapping ErrFunctionConfig
+	// stops the mapping with FUNCTION_CONFIG_NOT_VALID.
+	Invoke(ctx context.Context, name string, payload []byte) (*Result, error)
+	// FunctionArn resolves a function, with an error wrapping ErrFunctionConfig
+	// when it does not exist: a runner checks this before it takes any message.
+	FunctionArn(ctx context.Context, name string) (string, error)
+	// Reserve hints how many batches of the function may run at once (the
+	// mapping's MaximumConcurrency), so environments can be kept warm.
+	Reserve(name string, concurrency int)
 }
+
+// Result is a function's answer to one batch.
+type Result struct {
+	Payload []byte
+	// FunctionError is "" on success, else Lambda's X-Amz-Function-Error
+	// ("Unhandled"), and Payload holds {"errorType","errorMessage"}.
+	FunctionError string
+}
+
+// ErrFunctionConfig is wrapped by the Functions errors that mean the function is
+// missing or cannot run as configured.
+var ErrFunctionConfig = errors.New("function cannot be run as configured")
 
 // Credentials reads a BASIC_AUTH secret; *secrets.Manager is one.
 type Credentials interface {
 	BasicAuth(ctx context.Context, secretARN string) (username, password string, err error)
 }
 
-// Broker is what the engine needs to reach one configured broker.
+// Broker is what the supervisor needs to reach one configured broker.
 type Broker struct {
 	ARN        string
 	Name       string
@@ -36,11 +54,12 @@ type Broker struct {
 	Redelivery openwire.RedeliveryPolicy // delays; MaximumRedeliveries comes from each mapping
 }
 
-// Options configure an Engine.
+// Options configure a Supervisor. Store, Credentials, Functions and Brokers are
+// required.
 type Options struct {
-	Store       store.Store
+	Store       Store
 	Credentials Credentials
-	Functions   Invoker
+	Functions   Functions
 	Brokers     func(arn string) (Broker, bool)
 	Registerer  prometheus.Registerer // nil: metrics are not registered
 	Logger      *slog.Logger
@@ -55,13 +74,13 @@ type Options struct {
 	RetryDelay time.Duration
 }
 
-// Engine keeps the running consumers equal to the stored mappings.
-type Engine struct {
+// Supervisor keeps the running consumers equal to the stored mappings.
+type Supervisor struct {
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics
 	conns   *connPool
-	notify  chan string
+	notify  chan *Mapping
 
 	mu      sync.Mutex
 	runners map[string]*runner
@@ -70,8 +89,8 @@ type Engine struct {
 	wg      sync.WaitGroup         // reconcile goroutines
 }
 
-// New returns an Engine; Run starts it.
-func New(opts Options) *Engine {
+// NewSupervisor returns a Supervisor; Run starts it.
+func NewSupervisor(opts Options) *Supervisor {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -85,30 +104,32 @@ func New(opts Options) *Engine {
 		opts.RetryDelay = 30 * time.Second
 	}
 	m := newMetrics(opts.Registerer)
-	return &Engine{
+	return &Supervisor{
 		opts:    opts,
-		log:     opts.Logger.With("component", "engine"),
+		log:     opts.Logger.With("component", "esm"),
 		metrics: m,
 		conns:   newConnPool(opts.Logger, m),
-		notify:  make(chan string, 1024),
+		notify:  make(chan *Mapping, 1024),
 		runners: make(map[string]*runner),
 		locks:   make(map[string]*sync.Mutex),
 	}
 }
 
-// Notify asks the engine to look at one mapping now, after the API changed it. It
-// never blocks; a dropped notification is caught by the next resync.
-func (e *Engine) Notify(uuid string) {
+// Notify asks the supervisor to look at one mapping now, after the API wrote m. It
+// never blocks; a dropped notification is caught by the next resync. While m is the
+// stored version, the runner uses what the API prepared in it (compiled filters,
+// the resolved function) instead of doing that work again.
+func (e *Supervisor) Notify(m *Mapping) {
 	select {
-	case e.notify <- uuid:
+	case e.notify <- m:
 	default:
 	}
 }
 
-// SecretChanged tells the engine a secret's value changed: mappings using it that
+// SecretChanged tells the supervisor a secret's value changed: mappings using it that
 // wait to retry after refused credentials try again now instead of after
 // RetryDelay.
-func (e *Engine) SecretChanged(arn string) {
+func (e *Supervisor) SecretChanged(arn string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, r := range e.runners {
@@ -120,7 +141,7 @@ func (e *Engine) SecretChanged(arn string) {
 
 // Run supervises mappings until ctx is cancelled, then stops every mapping's
 // consumers: in-flight batches finish, unacknowledged messages go back to the broker.
-func (e *Engine) Run(ctx context.Context) error {
+func (e *Supervisor) Run(ctx context.Context) error {
 	e.mu.Lock()
 	e.ctx = ctx
 	e.mu.Unlock()
@@ -135,19 +156,19 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.stopAll()
 			e.conns.closeAll()
 			return nil
-		case uuid := <-e.notify:
-			e.reconcileAsync(ctx, uuid)
+		case m := <-e.notify:
+			e.reconcileAsync(ctx, m.UUID, m)
 		case <-tick.C:
 			e.resync(ctx)
 		}
 	}
 }
 
-func (e *Engine) resync(ctx context.Context) {
+func (e *Supervisor) resync(ctx context.Context) {
 	seen := make(map[string]bool)
 	marker := ""
 	for {
-		page, err := e.opts.Store.ListMappings(ctx, store.MappingFilter{Marker: marker, Limit: 500})
+		page, err := e.opts.Store.ListMappings(ctx, ListFilter{Marker: marker, Limit: 500})
 		if err != nil {
 			if ctx.Err() == nil {
 				e.log.Error("listing mappings failed; will retry", "err", err)
@@ -156,7 +177,7 @@ func (e *Engine) resync(ctx context.Context) {
 		}
 		for _, m := range page {
 			seen[m.UUID] = true
-			e.reconcileAsync(ctx, m.UUID)
+			e.reconcileAsync(ctx, m.UUID, nil)
 		}
 		if len(page) < 500 {
 			break
@@ -173,11 +194,11 @@ func (e *Engine) resync(ctx context.Context) {
 	}
 	e.mu.Unlock()
 	for _, uuid := range gone {
-		e.reconcileAsync(ctx, uuid)
+		e.reconcileAsync(ctx, uuid, nil)
 	}
 }
 
-func (e *Engine) reconcileAsync(ctx context.Context, uuid string) {
+func (e *Supervisor) reconcileAsync(ctx context.Context, uuid string, hint *Mapping) {
 	e.mu.Lock()
 	l, ok := e.locks[uuid]
 	if !ok {
@@ -197,15 +218,15 @@ func (e *Engine) reconcileAsync(ctx context.Context, uuid string) {
 		if ctx.Err() != nil {
 			return
 		}
-		e.reconcile(ctx, uuid)
+		e.reconcile(ctx, uuid, hint)
 	}()
 }
 
 // reconcile brings one mapping's consumers in line with its stored state and moves
-// transitional states on.
-func (e *Engine) reconcile(ctx context.Context, uuid string) {
-	rec, err := e.opts.Store.GetMapping(ctx, uuid)
-	if errors.Is(err, store.ErrNotFound) {
+// transitional states on. hint is the mapping as the API wrote it, or nil.
+func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) {
+	m, err := e.opts.Store.GetMapping(ctx, uuid)
+	if errors.Is(err, ErrNotFound) {
 		e.stopRunner(uuid)
 		return
 	}
@@ -213,18 +234,14 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 		e.log.Error("reading mapping failed; will retry", "mapping", uuid, "err", err)
 		return
 	}
-	var cfg mapping.Config
-	if err := json.Unmarshal(rec.Config, &cfg); err != nil {
-		e.stopRunner(uuid)
-		e.setState(ctx, uuid, "", mapping.ReasonESMConfigNotValid, "PROBLEM: stored configuration cannot be read: "+err.Error())
-		return
+	if hint != nil && hint.Version == m.Version {
+		m.filter, m.resolved = hint.filter, hint.resolved
 	}
-	cfg.UUID = uuid
 
-	switch rec.State {
-	case mapping.StateDeleting:
+	switch m.State {
+	case StateDeleting:
 		e.stopRunner(uuid)
-		if err := e.opts.Store.DeleteMapping(ctx, uuid); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := e.opts.Store.DeleteMapping(ctx, uuid); err != nil && !errors.Is(err, ErrNotFound) {
 			e.log.Error("deleting mapping failed; will retry", "mapping", uuid, "err", err)
 			return
 		}
@@ -233,22 +250,22 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 		e.mu.Unlock()
 		e.metrics.forget(uuid)
 		e.log.Info("mapping deleted", "mapping", uuid)
-	case mapping.StateDisabling, mapping.StateDisabled:
+	case StateDisabling, StateDisabled:
 		e.stopRunner(uuid)
-		if rec.State != mapping.StateDisabled {
-			e.setState(ctx, uuid, mapping.StateDisabled, mapping.ReasonUserInitiated, "")
+		if m.State != StateDisabled {
+			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
 		}
 	default: // Creating, Enabling, Updating, Enabled
-		if !cfg.Enabled {
+		if !m.Enabled {
 			e.stopRunner(uuid)
-			e.setState(ctx, uuid, mapping.StateDisabled, mapping.ReasonUserInitiated, "")
+			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
 			return
 		}
-		fresh := e.replaceRunner(&cfg, runKey(cfg))
+		fresh := e.replaceRunner(m)
 		// The state is recorded before the new runner starts, so a fault the runner
 		// reports (a refused password, a missing function) is not overwritten.
-		if rec.State != mapping.StateEnabled {
-			e.setState(ctx, uuid, mapping.StateEnabled, mapping.ReasonUserInitiated, "")
+		if m.State != StateEnabled {
+			e.setState(ctx, uuid, StateEnabled, ReasonUserInitiated, "")
 		}
 		if fresh != nil {
 			e.mu.Lock()
@@ -262,37 +279,34 @@ func (e *Engine) reconcile(ctx context.Context, uuid string) {
 	}
 }
 
-// runKey is the configuration as a runner uses it: a change of tags alone does not
-// restart the mapping's consumers.
-func runKey(cfg mapping.Config) []byte {
-	cfg.Tags = nil
-	b, _ := json.Marshal(cfg)
-	return b
-}
-
 // replaceRunner returns a new, not yet started runner for the mapping, or nil when
-// the running one already has this configuration. A runner being replaced finishes
-// its in-flight batches first, and what it had not acknowledged goes back to the
-// broker: nothing is lost.
-func (e *Engine) replaceRunner(cfg *mapping.Config, raw []byte) *runner {
+// the running one already runs this Config (a change of tags or state alone
+// restarts nothing). A runner being replaced finishes its in-flight batches first,
+// and what it had not acknowledged goes back to the broker: nothing is lost.
+func (e *Supervisor) replaceRunner(m *Mapping) *runner {
 	e.mu.Lock()
-	old := e.runners[cfg.UUID]
-	if old != nil && string(old.raw) == string(raw) && !old.stopped() {
+	old := e.runners[m.UUID]
+	if old != nil && reflect.DeepEqual(old.cfg, &m.Config) && !old.stopped() {
 		e.mu.Unlock()
 		return nil
 	}
 	e.mu.Unlock()
 	if old != nil {
 		old.stop()
+		// Stopped, the old runner no longer touches its mapping: its compiled
+		// filters serve the new one when the patterns did not change.
+		if m.filter == nil && reflect.DeepEqual(old.m.FilterCriteria, m.FilterCriteria) {
+			m.filter = old.m.filter
+		}
 	}
-	r := newRunner(e, cfg, raw)
+	r := newRunner(e, m)
 	e.mu.Lock()
-	e.runners[cfg.UUID] = r
+	e.runners[m.UUID] = r
 	e.mu.Unlock()
 	return r
 }
 
-func (e *Engine) stopRunner(uuid string) {
+func (e *Supervisor) stopRunner(uuid string) {
 	e.mu.Lock()
 	r := e.runners[uuid]
 	delete(e.runners, uuid)
@@ -302,7 +316,7 @@ func (e *Engine) stopRunner(uuid string) {
 	}
 }
 
-func (e *Engine) stopAll() {
+func (e *Supervisor) stopAll() {
 	e.mu.Lock()
 	list := make([]*runner, 0, len(e.runners))
 	for uuid, r := range e.runners {
@@ -320,9 +334,9 @@ func (e *Engine) stopAll() {
 
 // setState writes State (unless empty), StateTransitionReason and, unless empty,
 // LastProcessingResult, retrying when another writer got there first. It never
-// overwrites a state the API set after the engine last read it (a newer Updating,
+// overwrites a state the API set after the supervisor last read it (a newer Updating,
 // Disabling or Deleting wins), since that change brings its own reconcile.
-func (e *Engine) setState(ctx context.Context, uuid, state, reason, result string) {
+func (e *Supervisor) setState(ctx context.Context, uuid, state, reason, result string) {
 	for attempt := 0; attempt < 10; attempt++ {
 		rec, err := e.opts.Store.GetMapping(ctx, uuid)
 		if err != nil {
@@ -348,7 +362,7 @@ func (e *Engine) setState(ctx context.Context, uuid, state, reason, result strin
 			rec.LastModified = time.Now()
 		}
 		err = e.opts.Store.UpdateMapping(ctx, rec)
-		if err == nil || !errors.Is(err, store.ErrConflict) {
+		if err == nil || !errors.Is(err, ErrConflict) {
 			if err != nil && ctx.Err() == nil {
 				e.log.Error("recording mapping state failed", "mapping", uuid, "err", err)
 			}
@@ -357,20 +371,9 @@ func (e *Engine) setState(ctx context.Context, uuid, state, reason, result strin
 	}
 }
 
-// settles tells whether the engine may move a mapping from state from to state to.
-func settles(from, to string) bool {
-	switch to {
-	case mapping.StateEnabled:
-		return from == mapping.StateCreating || from == mapping.StateEnabling || from == mapping.StateUpdating || from == mapping.StateEnabled
-	case mapping.StateDisabled:
-		return from != mapping.StateDeleting
-	}
-	return false
-}
-
 // report records a running mapping's processing result or fault, without changing
 // its State.
-func (e *Engine) report(uuid, reason, result string) {
+func (e *Supervisor) report(uuid, reason, result string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	e.setState(ctx, uuid, "", reason, result)

@@ -1,4 +1,4 @@
-// Command recorder is an aws-lambda-go function for the engine's end-to-end tests:
+// Command recorder is an aws-lambda-go function for esm's end-to-end tests:
 // it appends every message it receives, as JSON, to a file of its own in
 // $RECORD_DIR and succeeds.
 package main
