@@ -19,6 +19,11 @@ type connPool struct {
 	metrics *metrics
 	mu      sync.Mutex
 	conns   map[connKey]*pooledConn
+	// lastID is the ConnectionId of each key's last connection. A redial after the
+	// connection was lost uses it again, so the broker replaces the stale copy it may
+	// still hold (a half-open link) at once instead of keeping its consumers, and
+	// their prefetched messages, until its own inactivity check drops it.
+	lastID map[connKey]string
 }
 
 type connKey struct {
@@ -42,7 +47,8 @@ type lease struct {
 }
 
 func newConnPool(log *slog.Logger, m *metrics) *connPool {
-	return &connPool{log: log.With("component", "connections"), metrics: m, conns: make(map[connKey]*pooledConn)}
+	return &connPool{log: log.With("component", "connections"), metrics: m, conns: make(map[connKey]*pooledConn),
+		lastID: make(map[connKey]string)}
 }
 
 func (p *connPool) acquire(ctx context.Context, b Broker, user, password string) (*lease, error) {
@@ -61,7 +67,7 @@ func (p *connPool) acquire(ctx context.Context, b Broker, user, password string)
 			p.conns[key] = pc
 			pc.refs++
 			p.mu.Unlock()
-			pc.conn, pc.err = p.dial(ctx, b, user, password)
+			pc.conn, pc.err = p.dial(ctx, key, b, user, password)
 			close(pc.ready)
 			if pc.err != nil {
 				p.mu.Lock()
@@ -89,24 +95,39 @@ func (p *connPool) acquire(ctx context.Context, b Broker, user, password string)
 	}
 }
 
-func (p *connPool) dial(ctx context.Context, b Broker, user, password string) (*openwire.Conn, error) {
+// dial connects for key. It is called with no connection of key's in the pool, so
+// the ConnectionId it reuses belongs to no live connection.
+func (p *connPool) dial(ctx context.Context, key connKey, b Broker, user, password string) (*openwire.Conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	up := p.metrics.connectionUp.WithLabelValues(b.Name)
+	p.mu.Lock()
+	id := p.lastID[key]
+	p.mu.Unlock()
 	conn, err := openwire.Dial(dctx, b.URL, openwire.Config{
-		User:      user,
-		Password:  password,
-		TLSConfig: b.TLS,
-		Logger:    p.log,
+		User:         user,
+		Password:     password,
+		TLSConfig:    b.TLS,
+		ConnectionID: id,
+		Logger:       p.log,
 		OnReconnect: func(err error) {
 			p.log.Warn("broker connection failed over", "broker", b.Name, "err", err)
 			p.metrics.reconnects.WithLabelValues(b.Name).Inc()
+		},
+		// The broker keeps the connection; the transaction concerned becomes
+		// rollback-only, and its worker sees that at its commit.
+		OnAsyncError: func(err error) {
+			p.log.Warn("broker reported a failed command; the connection stays", "broker", b.Name, "err", err)
+			p.metrics.asyncErrors.WithLabelValues(b.Name).Inc()
 		},
 	})
 	if err != nil {
 		up.Set(0)
 		return nil, fmt.Errorf("connecting to broker %s: %w", b.Name, err)
 	}
+	p.mu.Lock()
+	p.lastID[key] = conn.ConnectionID()
+	p.mu.Unlock()
 	up.Set(1)
 	p.log.Info("connected to broker", "broker", b.Name, "user", user)
 	return conn, nil
@@ -121,6 +142,11 @@ func (p *connPool) drop(key connKey, pc *pooledConn) {
 	last := pc.refs == 0
 	if last && p.conns[key] == pc {
 		delete(p.conns, key)
+	}
+	if last && pc.conn != nil && !isDone(pc.conn) {
+		// Closed by us, not lost: the broker forgets the ID, and a redial must not
+		// race the close with it.
+		delete(p.lastID, key)
 	}
 	p.mu.Unlock()
 	if last && pc.conn != nil {

@@ -9,7 +9,8 @@ type metrics struct {
 	batchSize, duration                                  *prometheus.HistogramVec
 	concurrent, workers                                  *prometheus.GaugeVec
 	connectionUp                                         *prometheus.GaugeVec
-	reconnects                                           *prometheus.CounterVec
+	reconnects, asyncErrors                              *prometheus.CounterVec
+	consumersAborted                                     *prometheus.CounterVec
 }
 
 // mappingMetrics are one mapping's series, resolved once so the hot path does no
@@ -17,6 +18,7 @@ type metrics struct {
 type mappingMetrics struct {
 	received, acked, filtered, redelivered, deadLettered prometheus.Counter
 	batches, invocations, invokeErrors                   prometheus.Counter
+	consumersAborted                                     prometheus.Counter
 	batchSize, duration                                  prometheus.Observer
 	concurrent, workers                                  prometheus.Gauge
 }
@@ -47,28 +49,32 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		connectionUp: gauge("broker_connection_up", "1 when the last connection attempt to the broker succeeded.", []string{"broker"}),
 		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "mqtrigger", Name: "broker_reconnects_total",
 			Help: "Failover reconnects of broker connections."}, []string{"broker"}),
+		asyncErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "mqtrigger", Name: "broker_async_errors_total",
+			Help: "ConnectionError reports from the broker: a one-way command (an ack, a send) failed; the connection stays."}, []string{"broker"}),
+		consumersAborted: counter("consumers_aborted_total", "Consumers the broker closed (its slow-consumer policy); each is opened again."),
 	}
 	if reg != nil {
 		reg.MustRegister(m.received, m.acked, m.filtered, m.redelivered, m.deadLettered, m.batches, m.invocations,
-			m.invokeErrors, m.batchSize, m.duration, m.concurrent, m.workers, m.connectionUp, m.reconnects)
+			m.invokeErrors, m.batchSize, m.duration, m.concurrent, m.workers, m.connectionUp, m.reconnects, m.asyncErrors, m.consumersAborted)
 	}
 	return m
 }
 
 func (m *metrics) forMapping(uuid, function string) *mappingMetrics {
 	return &mappingMetrics{
-		received:     m.received.WithLabelValues(uuid, function),
-		acked:        m.acked.WithLabelValues(uuid, function),
-		filtered:     m.filtered.WithLabelValues(uuid, function),
-		redelivered:  m.redelivered.WithLabelValues(uuid, function),
-		deadLettered: m.deadLettered.WithLabelValues(uuid, function),
-		batches:      m.batches.WithLabelValues(uuid, function),
-		invocations:  m.invocations.WithLabelValues(uuid, function),
-		invokeErrors: m.invokeErrors.WithLabelValues(uuid, function),
-		batchSize:    m.batchSize.WithLabelValues(uuid, function),
-		duration:     m.duration.WithLabelValues(uuid, function),
-		concurrent:   m.concurrent.WithLabelValues(uuid, function),
-		workers:      m.workers.WithLabelValues(uuid, function),
+		received:         m.received.WithLabelValues(uuid, function),
+		acked:            m.acked.WithLabelValues(uuid, function),
+		filtered:         m.filtered.WithLabelValues(uuid, function),
+		redelivered:      m.redelivered.WithLabelValues(uuid, function),
+		deadLettered:     m.deadLettered.WithLabelValues(uuid, function),
+		batches:          m.batches.WithLabelValues(uuid, function),
+		invocations:      m.invocations.WithLabelValues(uuid, function),
+		invokeErrors:     m.invokeErrors.WithLabelValues(uuid, function),
+		consumersAborted: m.consumersAborted.WithLabelValues(uuid, function),
+		batchSize:        m.batchSize.WithLabelValues(uuid, function),
+		duration:         m.duration.WithLabelValues(uuid, function),
+		concurrent:       m.concurrent.WithLabelValues(uuid, function),
+		workers:          m.workers.WithLabelValues(uuid, function),
 	}
 }
 
@@ -76,7 +82,7 @@ func (m *metrics) forMapping(uuid, function string) *mappingMetrics {
 // mapping ever created.
 func (m *metrics) forget(uuid string) {
 	l := prometheus.Labels{"mapping": uuid}
-	for _, v := range []*prometheus.CounterVec{m.received, m.acked, m.filtered, m.redelivered, m.deadLettered, m.batches, m.invocations, m.invokeErrors} {
+	for _, v := range []*prometheus.CounterVec{m.received, m.acked, m.filtered, m.redelivered, m.deadLettered, m.batches, m.invocations, m.invokeErrors, m.consumersAborted} {
 		v.DeletePartialMatch(l)
 	}
 	m.batchSize.DeletePartialMatch(l)

@@ -24,6 +24,12 @@ type runner struct {
 	log    *slog.Logger
 	filter *filter.Set
 	met    *mappingMetrics
+	// clientID names the mapping's logical connection at the broker for the
+	// runner's life, "mqtrigger:<mapping UUID>:<random>": kept across reconnects, so
+	// with the pool's reused ConnectionId the broker replaces a stale connection of
+	// the mapping's instead of keeping its consumers; new for each runner, so a
+	// restarted mapping never collides with a predecessor the broker still knows.
+	clientID string
 
 	startMu  sync.Mutex
 	stopping bool
@@ -42,14 +48,15 @@ type runner struct {
 
 func newRunner(e *Supervisor, m *Mapping) *runner {
 	return &runner{
-		e:     e,
-		m:     m,
-		cfg:   &m.Config,
-		log:   e.opts.Logger.With("mapping", m.UUID, "function", m.FunctionName, "queue", m.Queue()),
-		met:   e.metrics.forMapping(m.UUID, m.FunctionName),
-		done:  make(chan struct{}),
-		spawn: make(chan struct{}, 1),
-		retry: make(chan struct{}, 1),
+		e:        e,
+		m:        m,
+		cfg:      &m.Config,
+		log:      e.opts.Logger.With("mapping", m.UUID, "function", m.FunctionName, "queue", m.Queue()),
+		met:      e.metrics.forMapping(m.UUID, m.FunctionName),
+		clientID: consumerClientID(m.UUID),
+		done:     make(chan struct{}),
+		spawn:    make(chan struct{}, 1),
+		retry:    make(chan struct{}, 1),
 	}
 }
 
@@ -175,9 +182,8 @@ func (r *runner) session(ctx context.Context) error {
 	defer r.e.conns.release(lease)
 	// The mapping's consumers share the pooled socket but sit under a logical
 	// connection of their own, so the broker (its console, JMX, advisories) shows the
-	// mapping's UUID as their client ID. The suffix is new on every attempt: a broker
-	// that has not yet noticed a lost earlier connection would refuse its client ID.
-	clientID := consumerClientID(r.m.UUID)
+	// mapping's UUID as their client ID.
+	clientID := r.clientID
 	var once sync.Once
 	consuming := func() { // when the first consumer is subscribed
 		once.Do(func() { r.log.Info("consuming", "broker", broker.Name, "client_id", clientID) })
@@ -243,8 +249,8 @@ loop:
 	return result
 }
 
-// consumerClientID is the client ID of a mapping's consumers for one connection
-// attempt: "mqtrigger:<mapping UUID>:<random>".
+// consumerClientID is a new client ID for a mapping's consumers:
+// "mqtrigger:<mapping UUID>:<random>".
 func consumerClientID(uuid string) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
@@ -253,12 +259,11 @@ func consumerClientID(uuid string) string {
 
 // classify maps a worker's error to a fault where Lambda names a reason.
 func (r *runner) classify(err error) error {
-	var be *openwire.BrokerError
 	switch {
 	case errors.Is(err, openwire.ErrAuthentication):
 		return &fault{ReasonEventSourceAuthnError, err}
-	case errors.As(err, &be) && be.Class == "java.lang.SecurityException":
-		return &fault{ReasonEventSourceAuthzError, fmt.Errorf("broker refused access to queue %q: %w", r.cfg.Queue(), err)}
+	case errors.Is(err, openwire.ErrAuthorization):
+		return &fault{ReasonEventSourceAuthzError, fmt.Errorf("the broker user may not read queue %q (check the broker's authorization map): %w", r.cfg.Queue(), err)}
 	case errors.Is(err, ErrFunctionConfig):
 		return &fault{ReasonFunctionConfigInvalid, err}
 	}

@@ -17,16 +17,19 @@ import (
 )
 
 // consumers reads the mqtrigger_consumers gauge of the harness's registry.
-func (h *harness) consumers() float64 {
+func (h *harness) consumers() float64 { return h.metric("mqtrigger_consumers") }
+
+// metric sums the series of one counter or gauge of the harness's registry.
+func (h *harness) metric(name string) float64 {
 	families, err := h.registry.Gather()
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	total := 0.0
 	for _, f := range families {
-		if f.GetName() == "mqtrigger_consumers" {
+		if f.GetName() == name {
 			for _, m := range f.GetMetric() {
-				total += m.GetGauge().GetValue()
+				total += m.GetGauge().GetValue() + m.GetCounter().GetValue()
 			}
 		}
 	}

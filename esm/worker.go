@@ -47,7 +47,43 @@ func (w *worker) run(ctx context.Context) error {
 		_ = sess.Close(cctx)
 	}()
 	w.sess = sess
-	w.cons, err = sess.NewConsumer(ctx, r.cfg.Queue(), openwire.ConsumerOptions{
+	if err := w.subscribe(ctx); err != nil {
+		return err
+	}
+	w.subscribed()
+	defer func() { w.closeConsumer() }()
+
+	for {
+		b, err := w.collect(ctx)
+		if err == nil {
+			if len(b.msgs) >= r.cfg.BatchSize {
+				r.wantMore()
+			}
+			err = w.process(b)
+		}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil || w.left:
+			return nil
+		case errors.Is(err, openwire.ErrConsumerAborted):
+			// The broker's slow-consumer policy closed the consumer; it redelivers
+			// what the consumer held, so subscribe again and go on.
+			if err := w.resubscribe(ctx, err); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// subscribe opens the worker's queue consumer.
+func (w *worker) subscribe(ctx context.Context) error {
+	r := w.r
+	cons, err := w.sess.NewConsumer(ctx, r.cfg.Queue(), openwire.ConsumerOptions{
 		Prefetch:   prefetchFor(r.cfg.BatchSize),
 		Redelivery: w.policy,
 		// With one consumer, failed messages come back before newer ones: queue order.
@@ -56,31 +92,25 @@ func (w *worker) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("subscribing to queue %q: %w", r.cfg.Queue(), err)
 	}
-	w.subscribed()
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = w.cons.Close(cctx)
-	}()
+	w.cons = cons
+	return nil
+}
 
-	for {
-		b, err := w.collect(ctx)
-		if err != nil {
-			if ctx.Err() != nil || w.left {
-				return nil
-			}
-			return err
-		}
-		if len(b.msgs) >= r.cfg.BatchSize {
-			r.wantMore()
-		}
-		if err := w.process(b); err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-	}
+// resubscribe replaces a consumer the broker aborted. What it held (a message
+// carried to the next batch included) is the broker's to redeliver.
+func (w *worker) resubscribe(ctx context.Context, cause error) error {
+	w.r.met.consumersAborted.Inc()
+	w.r.log.Warn("the broker aborted the consumer (its slow-consumer policy); subscribing again", "err", cause)
+	w.carry = nil
+	_ = w.sess.Rollback(ctx)
+	w.closeConsumer()
+	return w.subscribe(ctx)
+}
+
+func (w *worker) closeConsumer() {
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = w.cons.Close(cctx)
 }
 
 // prefetchFor sizes the consumer's prefetch: one batch ready while one is invoked.
@@ -358,11 +388,22 @@ func (w *worker) ack(ctx context.Context, msgs []*openwire.Message) error {
 	if err == nil {
 		err = w.sess.Commit(ctx)
 	}
-	if errors.Is(err, openwire.ErrStale) {
+	switch {
+	case errors.Is(err, openwire.ErrStale):
 		// The connection failed over after these were received: the broker
 		// redelivers them, so the function may see them again (at-least-once).
 		_ = w.sess.Rollback(ctx)
 		w.r.log.Warn("acknowledgement lost to a reconnect; messages will be redelivered", "count", len(msgs))
+		return nil
+	case errors.Is(err, openwire.ErrRollbackOnly):
+		// The broker refused a command of this transaction (ConnectionError); the
+		// commit rolled it back, so the messages come again.
+		w.r.log.Warn("the broker refused part of the acknowledgement; rolled back, messages will be redelivered", "count", len(msgs), "err", err)
+		return nil
+	case errors.Is(err, openwire.ErrCommitInDoubt):
+		// Either the broker committed (done) or it will redeliver: nothing is lost,
+		// and the function may see these again. Not counted as acknowledged.
+		w.r.log.Warn("the link was lost during the commit; the messages are acknowledged or will be redelivered", "count", len(msgs), "err", err)
 		return nil
 	}
 	if err != nil {

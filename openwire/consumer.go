@@ -233,12 +233,9 @@ func (k *Consumer) Receive(ctx context.Context) (*Message, error) {
 	for {
 		k.mu.Lock()
 		if k.closed {
-			aborted := k.aborted
+			err := k.closedErr()
 			k.mu.Unlock()
-			if aborted {
-				return nil, fmt.Errorf("openwire: consumer on %s: %w", k.dest, ErrConsumerAborted)
-			}
-			return nil, ErrClosed
+			return nil, err
 		}
 		if m := k.next(); m != nil {
 			m = k.handOut(m)
@@ -347,8 +344,9 @@ func (k *Consumer) Ack(ctx context.Context, msgs ...*Message) error {
 	}
 	k.mu.Lock()
 	if k.closed {
+		err := k.closedErr()
 		k.mu.Unlock()
-		return ErrClosed
+		return err
 	}
 	if err := k.check(gen, msgs, stDelivered); err != nil {
 		k.mu.Unlock()
@@ -438,6 +436,11 @@ func (k *Consumer) Poison(ctx context.Context, cause string, msgs ...*Message) e
 		return err
 	}
 	k.mu.Lock()
+	if k.closed {
+		err := k.closedErr()
+		k.mu.Unlock()
+		return err
+	}
 	if err := k.check(gen, msgs, stDelivered); err != nil {
 		k.mu.Unlock()
 		return err
@@ -471,6 +474,11 @@ func (k *Consumer) Redeliver(ctx context.Context, cause string, msgs ...*Message
 		return err
 	}
 	k.mu.Lock()
+	if k.closed {
+		err := k.closedErr()
+		k.mu.Unlock()
+		return err
+	}
 	if err := k.check(gen, msgs, stDelivered); err != nil {
 		k.mu.Unlock()
 		return err
@@ -639,6 +647,15 @@ func (k *Consumer) Close(ctx context.Context) error {
 	}
 	k.closeDeferred = false
 	return k.remove(ctx)
+}
+
+// closedErr is what calls on a closed consumer return: ErrConsumerAborted when
+// the broker closed it, else ErrClosed. k.mu must be held.
+func (k *Consumer) closedErr() error {
+	if k.aborted {
+		return fmt.Errorf("openwire: consumer on %s: %w", k.dest, ErrConsumerAborted)
+	}
+	return ErrClosed
 }
 
 // abort closes the consumer after the broker aborted it (ConsumerControl

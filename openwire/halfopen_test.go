@@ -3,7 +3,6 @@ package openwire
 import (
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,117 +10,8 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/stallproxy"
 )
-
-// stallProxy forwards loopback TCP connections to a broker. stall makes every
-// connection open at that moment stop moving bytes in both directions while
-// both sockets stay open: a half-open link, as a dead NAT entry or a pulled
-// cable leaves it. Connections accepted later are forwarded normally.
-type stallProxy struct {
-	ln     net.Listener
-	target string
-
-	mu     sync.Mutex
-	pairs  []*proxyPair
-	closed bool
-	wg     sync.WaitGroup
-}
-
-type proxyPair struct {
-	client, server net.Conn
-	stop           chan struct{}
-	stopOnce       sync.Once
-}
-
-func startStallProxy(t *testing.T, target string) *stallProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &stallProxy{ln: ln, target: target}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *stallProxy) URL() string { return "tcp://" + p.ln.Addr().String() }
-
-func (p *stallProxy) accept() {
-	defer p.wg.Done()
-	for {
-		cc, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		sc, err := net.Dial("tcp", p.target)
-		if err != nil {
-			cc.Close()
-			continue
-		}
-		pr := &proxyPair{client: cc, server: sc, stop: make(chan struct{})}
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			cc.Close()
-			sc.Close()
-			return
-		}
-		p.pairs = append(p.pairs, pr)
-		p.wg.Add(2)
-		p.mu.Unlock()
-		go p.pipe(pr, cc, sc)
-		go p.pipe(pr, sc, cc)
-	}
-}
-
-// pipe copies src to dst until the pair is stalled; then it stops reading, so
-// the sender's socket buffers fill up and nothing reaches the other side.
-func (p *stallProxy) pipe(pr *proxyPair, src, dst net.Conn) {
-	defer p.wg.Done()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		select {
-		case <-pr.stop:
-			return // the bytes just read are lost, as on a dead path
-		default:
-		}
-		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// stall freezes every connection open now.
-func (p *stallProxy) stall() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, pr := range p.pairs {
-		pr.stopOnce.Do(func() { close(pr.stop) })
-	}
-	return len(p.pairs)
-}
-
-func (p *stallProxy) close() {
-	p.mu.Lock()
-	p.closed = true
-	pairs := p.pairs
-	p.mu.Unlock()
-	p.ln.Close()
-	for _, pr := range pairs {
-		pr.stopOnce.Do(func() { close(pr.stop) })
-		pr.client.Close()
-		pr.server.Close()
-	}
-	p.wg.Wait()
-}
 
 // A consumer under its own client ID behind a link that goes half-open (no FIN,
 // no RST, just silence), with the default 30 s inactivity duration: the client
@@ -131,7 +21,7 @@ func (p *stallProxy) close() {
 // message sent is received at least once.
 func TestHalfOpenLinkResumesWithinInactivityPeriod(t *testing.T) {
 	b := brokertest.Start(t, brokertest.Options{})
-	proxy := startStallProxy(t, b.Host)
+	proxy := stallproxy.Start(t, b.Host)
 	ctx := testCtx(t, 4*time.Minute)
 	q := newQueue(t)
 
@@ -217,7 +107,7 @@ func TestHalfOpenLinkResumesWithinInactivityPeriod(t *testing.T) {
 	})
 
 	stalledAt := time.Now()
-	if n := proxy.stall(); n != 1 {
+	if n := proxy.Stall(); n != 1 {
 		t.Fatalf("%d proxied connections, want 1", n)
 	}
 	// Resumed: a reconnect happened and a message arrived after it.
@@ -266,7 +156,7 @@ func TestHalfOpenLinkResumesWithinInactivityPeriod(t *testing.T) {
 // a new ConnectionId under the same client ID is refused.
 func TestRedialWithConnectionIDReplacesStaleConnection(t *testing.T) {
 	b := brokertest.Start(t, brokertest.Options{})
-	proxy := startStallProxy(t, b.Host)
+	proxy := stallproxy.Start(t, b.Host)
 	ctx := testCtx(t, 2*time.Minute)
 	clientID := fmt.Sprintf("redial-%d", time.Now().UnixNano())
 	cfg := Config{User: b.User, Password: b.Password, MaxInactivityDuration: 2 * time.Second}
@@ -278,7 +168,7 @@ func TestRedialWithConnectionIDReplacesStaleConnection(t *testing.T) {
 	if _, err := old.NewSessionAs(ctx, clientID, false); err != nil {
 		t.Fatal(err)
 	}
-	proxy.stall()
+	proxy.Stall()
 	select {
 	case <-old.Done():
 	case <-ctx.Done():
