@@ -72,6 +72,15 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWithStore(t *testing.T, st store.Store) *env {
 	t.Helper()
+	return newEnvWith(t, st, []function.Spec{
+		{Name: fnName, URL: "http://127.0.0.1:9/mq"},
+		{Name: "other-fn", URL: "http://127.0.0.1:9/other"},
+	})
+}
+
+// newEnvWith is newEnvWithStore with the given functions in the config file.
+func newEnvWith(t *testing.T, st store.Store, configured []function.Spec) *env {
+	t.Helper()
 	cfg, err := config.Parse([]byte(`
 credentials: [{accessKeyId: ` + testKey + `, secretAccessKey: "` + testSecret + `"}]
 brokers:
@@ -91,11 +100,8 @@ brokers:
 	}
 	reg, err := function.NewRegistry(function.RegistryOptions{
 		Store: st, DataDir: t.TempDir(), Region: cfg.Region, AccountID: cfg.AccountID,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Configured: []function.Spec{
-			{Name: fnName, URL: "http://127.0.0.1:9/mq"},
-			{Name: "other-fn", URL: "http://127.0.0.1:9/other"},
-		},
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Configured: configured,
 	})
 	if err != nil {
 		t.Fatal(err)

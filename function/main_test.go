@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io/fs"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,9 +15,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
@@ -109,14 +105,11 @@ func handlerZip(t testing.TB) []byte {
 }
 
 type testEnv struct {
-	reg    *Registry
-	srv    *httptest.Server
-	client *lambda.Client
-	logs   *logtest.Buffer
+	reg  *Registry
+	logs *logtest.Buffer
 }
 
-// newTestEnv starts a registry on a real SQLite store, serves its API on an
-// httptest server and returns an aws-sdk-go-v2 Lambda client pointed at it.
+// newTestEnv starts a registry on a real SQLite store, logging to a buffer.
 func newTestEnv(t testing.TB, opts RegistryOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -135,18 +128,7 @@ func newTestEnv(t testing.TB, opts RegistryOptions) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reg.Close() })
-	srv := httptest.NewServer(reg.Handler())
-	t.Cleanup(srv.Close)
-	return &testEnv{reg: reg, srv: srv, client: newLambdaClient(srv.URL), logs: logs}
-}
-
-func newLambdaClient(endpoint string) *lambda.Client {
-	return lambda.New(lambda.Options{
-		Region:           testRegion,
-		BaseEndpoint:     aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI", ""),
-		RetryMaxAttempts: 1,
-	})
+	return &testEnv{reg: reg, logs: logs}
 }
 
 // mqEvent is the aws:mq event Lambda sends, with one message whose data is data.
