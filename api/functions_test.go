@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -61,18 +60,12 @@ func handlerZip(t *testing.T) []byte {
 	return z
 }
 
-// mqEvent is the aws:mq event Lambda sends, with one message whose data is data.
+// mqEvent is an aws:mq event with one message whose data is data: what the test
+// handler reads of it.
 func mqEvent(t *testing.T, data string) []byte {
 	t.Helper()
-	b, err := json.Marshal(events.ActiveMQEvent{
-		EventSource:    "aws:mq",
-		EventSourceARN: "arn:aws:mq:us-east-1:123456789012:broker:ExampleMQBroker:b-1234",
-		Messages: []events.ActiveMQMessage{{
-			MessageID: "ID:b-1234-1:1:1:1:1", MessageType: "jms/text-message", Timestamp: time.Now().UnixMilli(),
-			Destination: events.ActiveMQDestination{PhysicalName: "orders"},
-			Data:        base64.StdEncoding.EncodeToString([]byte(data)),
-		}},
-	})
+	b, err := json.Marshal(map[string]any{"eventSource": "aws:mq",
+		"messages": []any{map[string]string{"data": base64.StdEncoding.EncodeToString([]byte(data))}}})
 	if err != nil {
 		t.Fatal(err)
 	}

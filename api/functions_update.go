@@ -38,14 +38,8 @@ func (a *API) updateFunctionCode(w http.ResponseWriter, r *http.Request, label s
 // PUT /2015-03-31/functions/{FunctionName}/configuration.
 func (a *API) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request, label string, body []byte) *awserr.Error {
 	var req struct {
-		Role        *string
-		Runtime     *string
-		Handler     *string
-		Description *string
-		Timeout     *int
-		MemorySize  *int
-		Environment *function.Environment
-		RevisionId  string
+		function.Settings
+		RevisionId string
 	}
 	if e := decodeFunctionRequest(body, &req); e != nil {
 		return e
@@ -55,8 +49,7 @@ func (a *API) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request
 		return e
 	}
 	c, err := a.opts.Functions.UpdateConfiguration(r.Context(), function.UpdateConfigurationInput{
-		FunctionName: ref, Role: req.Role, Runtime: req.Runtime, Handler: req.Handler, Description: req.Description,
-		Timeout: req.Timeout, MemorySize: req.MemorySize, Environment: req.Environment, RevisionID: req.RevisionId,
+		FunctionName: ref, Settings: req.Settings, RevisionID: req.RevisionId,
 	})
 	if err != nil {
 		return functionError(name, err)

@@ -101,18 +101,23 @@ type UpdateCodeInput struct {
 	RevisionID    string // if set, the update applies only to this revision
 }
 
-// UpdateConfigurationInput is what UpdateConfiguration takes; nil members stay as
-// they are.
+// Settings are the members of UpdateFunctionConfiguration (and CreateFunction) that
+// set a configuration; nil members stay as they are.
+type Settings struct {
+	Role        *string
+	Runtime     *string
+	Handler     *string
+	Description *string
+	Timeout     *int // seconds
+	MemorySize  *int // MB
+	Environment *Environment
+}
+
+// UpdateConfigurationInput is what UpdateConfiguration takes.
 type UpdateConfigurationInput struct {
 	FunctionName string // a name or ARN
-	Role         *string
-	Runtime      *string
-	Handler      *string
-	Description  *string
-	Timeout      *int
-	MemorySize   *int
-	Environment  *Environment
-	RevisionID   string // if set, the update applies only to this revision
+	Settings
+	RevisionID string // if set, the update applies only to this revision
 }
 
 // ListInput is what List takes.
@@ -157,7 +162,7 @@ func (r *Registry) Create(ctx context.Context, in CreateInput) (*Configuration, 
 		return nil, &ValidationError{Field: "role", Value: "null", Constraint: "Member must not be null"}
 	}
 	c := &storedConfig{Timeout: int(DefaultTimeout / time.Second), MemorySize: DefaultMemorySize, Architectures: in.Architectures}
-	upd := configUpdate{Role: in.Role, Runtime: &in.Runtime, Handler: &in.Handler, Description: &in.Description,
+	upd := Settings{Role: in.Role, Runtime: &in.Runtime, Handler: &in.Handler, Description: &in.Description,
 		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment}
 	if err := upd.apply(c); err != nil {
 		return nil, err
@@ -318,9 +323,7 @@ func (r *Registry) UpdateConfiguration(ctx context.Context, in UpdateConfigurati
 		return nil, err
 	}
 	defer r.loadMu.Unlock()
-	upd := configUpdate{Role: in.Role, Runtime: in.Runtime, Handler: in.Handler, Description: in.Description,
-		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment}
-	if err := upd.apply(c); err != nil {
+	if err := in.Settings.apply(c); err != nil {
 		return nil, err
 	}
 	if err := r.save(ctx, sf, c); err != nil {
@@ -478,19 +481,8 @@ func (r *Registry) save(ctx context.Context, sf *store.Function, c *storedConfig
 	return nil
 }
 
-// configUpdate holds the members of CreateFunction and UpdateFunctionConfiguration
-// that set a configuration; nil members stay as they are.
-type configUpdate struct {
-	Role        *string
-	Runtime     *string
-	Handler     *string
-	Description *string
-	Timeout     *int
-	MemorySize  *int
-	Environment *Environment
-}
-
-func (u *configUpdate) apply(c *storedConfig) error {
+// apply checks u as Lambda does and sets it in c.
+func (u *Settings) apply(c *storedConfig) error {
 	if u.Role != nil {
 		if !roleRE.MatchString(*u.Role) {
 			return &ValidationError{Field: "role", Value: *u.Role, Constraint: "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"}

@@ -133,7 +133,7 @@ func TestLambdaHandler(t *testing.T) {
 	})
 
 	t.Run("timeout", func(t *testing.T) {
-		if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "orders", Timeout: ptr(1)}); err != nil {
+		if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "orders", Settings: Settings{Timeout: ptr(1)}}); err != nil {
 			t.Fatal(err)
 		}
 		pid = invokeOK(t, te.reg, "orders", "new configuration").PID
@@ -227,7 +227,7 @@ func TestInitFailure(t *testing.T) {
 		t.Errorf("the init failure's stderr is not in the log")
 	}
 	if _, err := te.reg.UpdateConfiguration(context.Background(), UpdateConfigurationInput{
-		FunctionName: "broken", Environment: &Environment{Variables: map[string]string{}},
+		FunctionName: "broken", Settings: Settings{Environment: &Environment{Variables: map[string]string{}}},
 	}); err != nil {
 		t.Fatal(err)
 	}

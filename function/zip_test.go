@@ -191,7 +191,7 @@ func TestCreateErrors(t *testing.T) {
 	if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "fn", RevisionID: "stale"}); !errors.Is(err, ErrRevisionMismatch) {
 		t.Fatalf("update with a stale RevisionId: %v", err)
 	}
-	if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "configured", Timeout: ptr(5)}); !errors.Is(err, ErrConfiguredFunction) {
+	if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "configured", Settings: Settings{Timeout: ptr(5)}}); !errors.Is(err, ErrConfiguredFunction) {
 		t.Fatalf("update of a configured function: %v", err)
 	}
 }

@@ -63,6 +63,9 @@ func WithEngine(f func(EngineDeps) (Engine, error)) Option {
 // API without an engine.
 var DefaultEngine func(EngineDeps) (Engine, error)
 
+// The registry is what the API serves the functions operations with.
+var _ api.Functions = (*function.Registry)(nil)
+
 // Server is a running mqtrigger: store, secrets, functions, engine and API.
 type Server struct {
 	cfg      *config.Config
