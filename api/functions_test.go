@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +21,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
-	"github.com/mqtrigger/mqtrigger/store"
+	"github.com/mqtrigger/mqtrigger/internal/testhandler"
 )
 
 const testRole = "arn:aws:iam::123456789012:role/lambda-role"
@@ -31,58 +29,13 @@ const testRole = "arn:aws:iam::123456789012:role/lambda-role"
 // newFunctionsEnv is an API whose config file defines the function "configured".
 func newFunctionsEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := store.Open(context.Background(), "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return newEnvWith(t, st, []function.Spec{{Name: "configured", URL: "http://127.0.0.1:1/"}})
+	return newEnvWith(t, openStore(t), []function.Spec{{Name: "configured", URL: "http://127.0.0.1:1/"}})
 }
 
-// handlerZip builds the function package's test handler, a real aws-lambda-go
-// function, into a deployment package.
-func handlerZip(t *testing.T) []byte {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", bin, "../function/testdata/handler")
-	cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the test handler: %v\n%s", err, out)
-	}
-	exe, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := lambdazip.Bootstrap(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return z
-}
-
-// mqEvent is an aws:mq event with one message whose data is data: what the test
-// handler reads of it.
-func mqEvent(t *testing.T, data string) []byte {
-	t.Helper()
-	b, err := json.Marshal(map[string]any{"eventSource": "aws:mq",
-		"messages": []any{map[string]string{"data": base64.StdEncoding.EncodeToString([]byte(data))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// handlerResponse is what the test handler answers.
-type handlerResponse struct {
-	EventSource  string `json:"eventSource"`
-	Messages     int    `json:"messages"`
-	Data         string `json:"data"`
-	RequestID    string `json:"requestId"`
-	FunctionArn  string `json:"functionArn"`
-	FunctionName string `json:"functionName"`
-	Memory       int    `json:"memory"`
-	Greeting     string `json:"greeting"`
-	DeadlineMs   int64  `json:"deadlineMs"`
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testhandler.Cleanup()
+	os.Exit(code)
 }
 
 // TestCreateFunctionErrors: what the functions API answers for bad input, as the SDK
@@ -216,7 +169,7 @@ func TestCreateFunctionErrors(t *testing.T) {
 func TestInvokeAPI(t *testing.T) {
 	e := newFunctionsEnv(t)
 	ctx := context.Background()
-	zipped := handlerZip(t)
+	zipped := testhandler.Zip(t)
 	out, err := e.lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("orders"), Runtime: types.RuntimeProvidedal2023, Role: aws.String(testRole),
 		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: zipped}, Timeout: aws.Int32(2),
@@ -240,11 +193,11 @@ func TestInvokeAPI(t *testing.T) {
 		t.Errorf("LastModified %q: %v", aws.ToString(out.LastModified), err)
 	}
 
-	inv, err := e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: mqEvent(t, "first")})
+	inv, err := e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: testhandler.MQEvent(t, "first")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var first handlerResponse
+	var first testhandler.Response
 	if err := json.Unmarshal(inv.Payload, &first); err != nil || inv.StatusCode != 200 || inv.FunctionError != nil {
 		t.Fatalf("Invoke: status %d, error %v, payload %s (%v)", inv.StatusCode, aws.ToString(inv.FunctionError), inv.Payload, err)
 	}
@@ -260,11 +213,11 @@ func TestInvokeAPI(t *testing.T) {
 	}
 
 	// A function that fails answers HTTP 200 with X-Amz-Function-Error.
-	inv, err = e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: mqEvent(t, "error")})
+	inv, err = e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: testhandler.MQEvent(t, "error")})
 	if err != nil || inv.StatusCode != 200 || aws.ToString(inv.FunctionError) != "Unhandled" || !strings.Contains(string(inv.Payload), "handler failed on purpose") {
 		t.Fatalf("Invoke: %v, %+v, %s", err, inv, inv.Payload)
 	}
-	inv, err = e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), InvocationType: types.InvocationTypeEvent, Payload: mqEvent(t, "log")})
+	inv, err = e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), InvocationType: types.InvocationTypeEvent, Payload: testhandler.MQEvent(t, "log")})
 	if err != nil || inv.StatusCode != 202 {
 		t.Fatalf("Event: %v %+v", err, inv)
 	}
@@ -309,7 +262,7 @@ func TestFunctionsRequestID(t *testing.T) {
 	}
 	out, err := e.lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String("ids"), Runtime: types.RuntimeProvidedal2023, Role: aws.String(testRole),
-		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: handlerZip(t)},
+		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: testhandler.Zip(t)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -322,11 +275,11 @@ func TestFunctionsRequestID(t *testing.T) {
 	if !errors.As(err, &re) || re.ServiceRequestID() == "" || re.ServiceRequestID() != loggedID("GetFunction") {
 		t.Fatalf("GetFunction error %v: request id vs the log's %q", err, loggedID("GetFunction"))
 	}
-	inv, err := e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ids"), Payload: mqEvent(t, "x")})
+	inv, err := e.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ids"), Payload: testhandler.MQEvent(t, "x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hr handlerResponse
+	var hr testhandler.Response
 	if err := json.Unmarshal(inv.Payload, &hr); err != nil {
 		t.Fatal(err)
 	}

@@ -62,12 +62,18 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWithStore(t, openStore(t))
+}
+
+// openStore opens a SQLite store for one test.
+func openStore(t *testing.T) store.Store {
+	t.Helper()
 	st, err := store.Open(context.Background(), "", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return newEnvWithStore(t, st)
+	return st
 }
 
 func newEnvWithStore(t *testing.T, st store.Store) *env {
