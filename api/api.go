@@ -17,6 +17,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/config"
 	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/secrets"
 )
 
@@ -27,12 +28,28 @@ const (
 	maxBody          = 1 << 20
 )
 
-// Functions is what the API needs from the function registry: resolving a mapping's
-// function to its ARN, and serving the functions API (/2015-03-31/functions/...).
+// Functions is what the API needs from the function registry (*function.Registry):
+// resolving a mapping's function to its ARN, the operations of the functions API
+// (/2015-03-31/functions/...) and function tags. Names may be a name or an ARN;
+// errors are those the function package documents.
 type Functions interface {
-	// FunctionArn returns the function's ARN, or an error for which NotFound is true.
+	// FunctionArn returns the function's ARN, or an error matching
+	// function.ErrFunctionNotFound.
 	FunctionArn(ctx context.Context, name string) (string, error)
-	Handler() http.Handler
+
+	Create(ctx context.Context, in function.CreateInput) (*function.Configuration, error)
+	Get(ctx context.Context, name string) (*function.Configuration, error)
+	List(ctx context.Context, in function.ListInput) (*function.ListOutput, error)
+	Delete(ctx context.Context, name string) error
+	UpdateCode(ctx context.Context, in function.UpdateCodeInput) (*function.Configuration, error)
+	UpdateConfiguration(ctx context.Context, in function.UpdateConfigurationInput) (*function.Configuration, error)
+	InvokeFunction(ctx context.Context, in function.InvokeInput) (*function.Result, error)
+
+	// FunctionTags returns a function's tags, or an error matching
+	// function.ErrFunctionNotFound.
+	FunctionTags(ctx context.Context, name string) (map[string]string, error)
+	// TagFunction adds set to a function's tags and removes the keys in remove.
+	TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error
 }
 
 // Options configure the API. Config and Store are required.
@@ -62,7 +79,6 @@ type API struct {
 	auth    *authenticator
 	metrics *metrics
 	promh   http.Handler
-	fnh     http.Handler
 
 	createMu sync.Mutex // serializes the duplicate check and insert of Create
 }
@@ -91,9 +107,6 @@ func New(opts Options) (*API, error) {
 		auth:    newAuthenticator(opts.Config, opts.Now),
 		metrics: m,
 		promh:   promhttp.HandlerFor(opts.Metrics, promhttp.HandlerOpts{}),
-	}
-	if opts.Functions != nil {
-		a.fnh = opts.Functions.Handler()
 	}
 	return a, nil
 }
@@ -175,7 +188,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if e := a.dispatch(rec, r, op, body); e != nil {
 		code = e.Code
-		if e.Status >= 500 {
+		if e.Status >= 500 && !callerFault5xx[e.Code] {
 			// The detail (store errors, paths) goes to the log, not to the caller.
 			a.log.Error("request failed", "operation", op.name, "request_id", rid, "err", e.Message)
 			e = &awserr.Error{Code: e.Code, Status: e.Status, Fault: true, LowerMessage: e.LowerMessage,
@@ -207,12 +220,39 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, bod
 	if op.service == serviceSecretsManager {
 		return a.secretsManager(w, r, op.name, body)
 	}
-	if op.functions && a.fnh != nil {
-		a.fnh.ServeHTTP(w, r)
-		return nil
+	if op.functions && a.opts.Functions != nil {
+		return a.functionsOperation(w, r, op, body)
 	}
 	return awserr.New(http.StatusNotFound, "UnknownOperationException", "Unknown operation %s %s", r.Method, r.URL.Path)
 }
+
+// functionsOperation serves an operation of the functions API.
+func (a *API) functionsOperation(w http.ResponseWriter, r *http.Request, op operation, body []byte) *awserr.Error {
+	switch op.name {
+	case "CreateFunction":
+		return a.createFunction(w, r, body)
+	case "GetFunction":
+		return a.getFunction(w, r, op.function)
+	case "GetFunctionConfiguration":
+		return a.getFunctionConfiguration(w, r, op.function)
+	case "ListFunctions":
+		return a.listFunctions(w, r)
+	case "DeleteFunction":
+		return a.deleteFunction(w, r, op.function)
+	case "UpdateFunctionCode":
+		return a.updateFunctionCode(w, r, op.function, body)
+	case "UpdateFunctionConfiguration":
+		return a.updateFunctionConfiguration(w, r, op.function, body)
+	case "Invoke":
+		return a.invokeFunction(w, r, op.function, body)
+	}
+	return awserr.New(http.StatusNotFound, "UnknownOperationException",
+		"%s %s is not an operation of the Lambda functions API", r.Method, r.URL.Path)
+}
+
+// callerFault5xx are the 5xx errors whose text describes the caller's function, not
+// the service, and so is returned as it is: Invoke's InvalidZipFileException.
+var callerFault5xx = map[string]bool{"InvalidZipFileException": true}
 
 func levelFor(status int) slog.Level {
 	if status >= 500 {

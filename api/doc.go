@@ -2,7 +2,11 @@
 //
 //   - Lambda's 2015-03-31 event source mapping operations (Create, Get, Update,
 //     Delete, List) with Lambda's shapes, defaults, validation and error messages;
-//   - the functions API, served by the function registry;
+//   - Lambda's functions operations (CreateFunction, GetFunction,
+//     GetFunctionConfiguration, ListFunctions, DeleteFunction, UpdateFunctionCode,
+//     UpdateFunctionConfiguration, Invoke), one file each (functions_*.go), on the
+//     registry's typed operations (Options.Functions); Invoke runs the function with
+//     the request's own x-amzn-RequestId;
 //   - a Secrets Manager subset (JSON 1.1, X-Amz-Target) for BASIC_AUTH secrets;
 //   - GET /healthz and GET /metrics (Prometheus), which need no signature.
 //

@@ -62,15 +62,30 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWithStore(t, openStore(t))
+}
+
+// openStore opens a SQLite store for one test.
+func openStore(t *testing.T) store.Store {
+	t.Helper()
 	st, err := store.Open(context.Background(), "", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return newEnvWithStore(t, st)
+	return st
 }
 
 func newEnvWithStore(t *testing.T, st store.Store) *env {
+	t.Helper()
+	return newEnvWith(t, st, []function.Spec{
+		{Name: fnName, URL: "http://127.0.0.1:9/mq"},
+		{Name: "other-fn", URL: "http://127.0.0.1:9/other"},
+	})
+}
+
+// newEnvWith is newEnvWithStore with the given functions in the config file.
+func newEnvWith(t *testing.T, st store.Store, configured []function.Spec) *env {
 	t.Helper()
 	cfg, err := config.Parse([]byte(`
 credentials: [{accessKeyId: ` + testKey + `, secretAccessKey: "` + testSecret + `"}]
@@ -91,11 +106,8 @@ brokers:
 	}
 	reg, err := function.NewRegistry(function.RegistryOptions{
 		Store: st, DataDir: t.TempDir(), Region: cfg.Region, AccountID: cfg.AccountID,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Configured: []function.Spec{
-			{Name: fnName, URL: "http://127.0.0.1:9/mq"},
-			{Name: "other-fn", URL: "http://127.0.0.1:9/other"},
-		},
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Configured: configured,
 	})
 	if err != nil {
 		t.Fatal(err)

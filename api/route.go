@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
@@ -28,8 +29,9 @@ type operation struct {
 	service   string // the SigV4 signing name the request must be scoped to
 	uuid      string // the {UUID} label of Get/Update/Delete
 	arn       string // the {ARN} label of the tag operations
+	function  string // the {FunctionName} label of the functions API, unescaped
 	open      bool   // no authentication (/healthz, /metrics)
-	functions bool   // served by the function registry
+	functions bool   // an operation of the functions API (or an unknown one under its path)
 }
 
 func classify(r *http.Request) operation {
@@ -78,31 +80,64 @@ func classify(r *http.Request) operation {
 			return operation{name: "UntagResource", service: serviceLambda, arn: arn}
 		}
 	case p == functionsPath || strings.HasPrefix(p, functionsPath+"/"):
-		return operation{name: functionOperation(r.Method, strings.TrimPrefix(p, functionsPath)), service: serviceLambda, functions: true}
+		rest, ok := strings.CutPrefix(r.URL.EscapedPath(), functionsPath)
+		if !ok {
+			rest = strings.TrimPrefix(p, functionsPath) // escapes in the fixed part
+		}
+		name, fn := functionOperation(r.Method, rest)
+		return operation{name: name, service: serviceLambda, function: fn, functions: true}
 	}
 	return operation{name: "Unknown", service: serviceLambda}
 }
 
-// functionOperation names a functions API request for logs and metrics; the registry
-// does the routing itself.
-func functionOperation(method, rest string) string {
-	rest = strings.Trim(rest, "/")
-	parts := strings.Split(rest, "/")
-	switch {
-	case rest == "" && method == http.MethodPost:
-		return "CreateFunction"
-	case rest == "" && method == http.MethodGet:
-		return "ListFunctions"
-	case len(parts) == 1 && method == http.MethodGet:
-		return "GetFunction"
-	case len(parts) == 1 && method == http.MethodDelete:
-		return "DeleteFunction"
-	case len(parts) == 2 && parts[1] == "invocations" && method == http.MethodPost:
-		return "Invoke"
-	case len(parts) == 2 && parts[1] == "configuration":
-		return "GetFunctionConfiguration"
+// unknownFunctionOperation names a request under the functions path that is none
+// of its operations.
+const unknownFunctionOperation = "Functions"
+
+// functionOperation routes a functions API request: the operation and its
+// {FunctionName} label. rest is the escaped path after /2015-03-31/functions; each
+// segment is unescaped on its own, so an escaped "/" stays in the name.
+func functionOperation(method, rest string) (op, name string) {
+	if method == http.MethodHead {
+		method = http.MethodGet // as for every GET route of net/http's ServeMux
 	}
-	return "Functions"
+	if rest == "" || rest == "/" {
+		switch method {
+		case http.MethodPost:
+			return "CreateFunction", ""
+		case http.MethodGet:
+			return "ListFunctions", ""
+		}
+		return unknownFunctionOperation, ""
+	}
+	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	if len(segs) > 2 || segs[0] == "" {
+		return unknownFunctionOperation, ""
+	}
+	name, err := url.PathUnescape(segs[0])
+	if err != nil {
+		return unknownFunctionOperation, ""
+	}
+	if len(segs) == 1 {
+		switch method {
+		case http.MethodGet:
+			return "GetFunction", name
+		case http.MethodDelete:
+			return "DeleteFunction", name
+		}
+		return unknownFunctionOperation, ""
+	}
+	switch {
+	case segs[1] == "configuration" && method == http.MethodGet:
+		return "GetFunctionConfiguration", name
+	case segs[1] == "configuration" && method == http.MethodPut:
+		return "UpdateFunctionConfiguration", name
+	case segs[1] == "code" && method == http.MethodPut:
+		return "UpdateFunctionCode", name
+	case segs[1] == "invocations" && method == http.MethodPost:
+		return "Invoke", name
+	}
+	return unknownFunctionOperation, ""
 }
 
 // writeError writes e in the shape of the operation's protocol.

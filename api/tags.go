@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,15 +21,6 @@ const tagsPath = "/2017-03-31/tags/"
 var taggableArn = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):` +
 	`(?:(function):([a-zA-Z0-9-_]+(?::(?:\$LATEST|[a-zA-Z0-9-_]+))?)|` +
 	`(event-source-mapping):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))$`)
-
-// FunctionTagger is what the function registry offers for tags; Functions that do not
-// implement it have no taggable functions.
-type FunctionTagger interface {
-	// FunctionTags returns a function's tags, or an error for which NotFound is true.
-	FunctionTags(ctx context.Context, name string) (map[string]string, error)
-	// TagFunction adds set to a function's tags and removes the keys in remove.
-	TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error
-}
 
 type tagResource struct {
 	kind string // "function" or "event-source-mapping"
@@ -70,13 +60,15 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, arn string) *awse
 		}
 		tags = m.Tags
 	default:
-		tagger, e := a.functionTagger()
-		if e != nil {
-			return e
+		if a.opts.Functions == nil {
+			return awserr.NotFound(notFoundText)
 		}
 		var err error
-		if tags, err = tagger.FunctionTags(r.Context(), res.id); err != nil {
-			return functionTagError(res.id, err)
+		if tags, err = a.opts.Functions.FunctionTags(r.Context(), res.id); err != nil {
+			if isFunctionNotFound(err) {
+				return awserr.NotFound("Function not found: %s", res.id)
+			}
+			return awserr.Service("tags of function %s: %v", res.id, err)
 		}
 	}
 	if tags == nil {
@@ -124,12 +116,11 @@ func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set
 			return e
 		}
 	default:
-		tagger, e := a.functionTagger()
-		if e != nil {
-			return e
+		if a.opts.Functions == nil {
+			return awserr.NotFound(notFoundText)
 		}
-		if err := tagger.TagFunction(r.Context(), res.id, set, remove); err != nil {
-			return functionTagError(res.id, err)
+		if err := a.opts.Functions.TagFunction(r.Context(), res.id, set, remove); err != nil {
+			return functionError(res.id, err)
 		}
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -155,22 +146,4 @@ func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, 
 		return true, nil
 	})
 	return e
-}
-
-func (a *API) functionTagger() (FunctionTagger, *awserr.Error) {
-	if t, ok := a.opts.Functions.(FunctionTagger); ok {
-		return t, nil
-	}
-	return nil, awserr.NotFound(notFoundText)
-}
-
-func functionTagError(name string, err error) *awserr.Error {
-	if isFunctionNotFound(err) {
-		return awserr.NotFound("Function not found: %s", name)
-	}
-	var ae *awserr.Error
-	if errors.As(err, &ae) {
-		return ae
-	}
-	return awserr.Service("tags of function %s: %v", name, err)
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 var (
@@ -18,7 +18,6 @@ var (
 	accountPattern   = regexp.MustCompile(`^\d{12}$`)
 	brokerNameR      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,50}$`)
 	brokerARNPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:mq:[a-z0-9-]+:\d{12}:broker:[A-Za-z0-9_-]+:b-[A-Za-z0-9-]+$`)
-	envKeyPattern    = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
 	lambdaARNPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_]{1,64}(:(\$LATEST|[a-zA-Z0-9-_]+))?$`)
 )
 
@@ -224,7 +223,7 @@ func failoverURLs(s string) ([]string, error) {
 }
 
 func (f *Function) validate(key string) error {
-	if !esm.ValidFunctionName(f.Name) {
+	if !function.ValidName(f.Name) {
 		return fmt.Errorf("%s.name: %q must be 1 to 64 letters, digits, '-' or '_'", key, f.Name)
 	}
 	kinds := 0
@@ -257,17 +256,17 @@ func (f *Function) validate(key string) error {
 			return fmt.Errorf("%s.endpoint: %q is not an http:// or https:// URL", key, f.Endpoint)
 		}
 	}
-	if f.Timeout < 0 || f.Timeout > 15*time.Minute {
+	if f.Timeout < 0 || f.Timeout > function.MaxTimeout {
 		return fmt.Errorf("%s.timeout: %s is outside 1s..15m", key, f.Timeout)
 	}
 	if f.Timeout != 0 && f.Timeout < time.Second {
 		return fmt.Errorf("%s.timeout: %s is outside 1s..15m", key, f.Timeout)
 	}
-	if f.MemorySize != 0 && (f.MemorySize < 128 || f.MemorySize > 10240) {
-		return fmt.Errorf("%s.memorySize: %d is outside 128..10240 (MB)", key, f.MemorySize)
+	if f.MemorySize != 0 && (f.MemorySize < function.MinMemorySize || f.MemorySize > function.MaxMemorySize) {
+		return fmt.Errorf("%s.memorySize: %d is outside %d..%d (MB)", key, f.MemorySize, function.MinMemorySize, function.MaxMemorySize)
 	}
 	for k := range f.Environment {
-		if !envKeyPattern.MatchString(k) {
+		if !function.ValidEnvKey(k) {
 			return fmt.Errorf("%s.environment: %q is not a variable name (a letter, then letters, digits or '_')", key, k)
 		}
 	}

@@ -1,5 +1,5 @@
-// Package function runs the functions that event source mappings invoke, and serves
-// the Lambda functions API that manages them.
+// Package function runs the functions that event source mappings invoke, and keeps
+// those created through the Lambda functions API.
 //
 // A function is one of three kinds:
 //
@@ -20,6 +20,11 @@
 //	// err != nil: the function could not be invoked at all (unknown, misconfigured).
 //	// res.FunctionError != "": it ran and failed; res.Payload is {"errorMessage","errorType"}.
 //
-// Registry.Handler serves the Lambda functions API (/2015-03-31/functions...);
-// authentication is left to the caller.
+// The Registry's typed operations (Create, Get, List, Delete, UpdateCode,
+// UpdateConfiguration, InvokeFunction, FunctionTags, TagFunction) are what the
+// functions API of package api calls; their errors (*ValidationError,
+// *InvalidParameterError, *TooLargeError, *NotFoundError, ErrFunctionExists,
+// ErrConfiguredFunction, ErrRevisionMismatch, ...) carry Lambda's texts, and api
+// maps them to Lambda's error codes. ParseName is the one rule for Lambda's
+// FunctionName forms (name, name:qualifier, partial and full ARN).
 package function

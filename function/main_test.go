@@ -2,26 +2,18 @@ package function
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io/fs"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
+	"github.com/mqtrigger/mqtrigger/internal/testhandler"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -31,45 +23,20 @@ const (
 	testRole    = "arn:aws:iam::123456789012:role/lambda-role"
 )
 
-var handlerBuild struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-	out  []byte
-
-	zipOnce sync.Once
-	zip     []byte
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if handlerBuild.dir != "" {
-		os.RemoveAll(handlerBuild.dir)
-	}
+	testhandler.Cleanup()
 	os.Exit(code)
 }
 
-// handlerBinary builds testdata/handler, a real aws-lambda-go function, once per
-// test binary.
-func handlerBinary(t testing.TB) string {
-	t.Helper()
-	b := &handlerBuild
-	b.once.Do(func() {
-		b.dir, b.err = os.MkdirTemp("", "mqtrigger-handler-")
-		if b.err != nil {
-			return
-		}
-		b.path = filepath.Join(b.dir, "bootstrap")
-		cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", b.path, "./testdata/handler")
-		cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
-		b.out, b.err = cmd.CombinedOutput()
-	})
-	if b.err != nil {
-		t.Fatalf("building the test handler: %v\n%s", b.err, b.out)
-	}
-	return b.path
-}
+// The test handler, a real aws-lambda-go function, its event and its answer.
+var (
+	handlerBinary = testhandler.Binary
+	handlerZip    = testhandler.Zip
+	mqEvent       = testhandler.MQEvent
+)
+
+type handlerResponse = testhandler.Response
 
 type zipEntry struct {
 	name string
@@ -90,33 +57,12 @@ func makeZip(t testing.TB, entries ...zipEntry) []byte {
 	return z
 }
 
-// handlerZip is the deployment package of the test handler.
-func handlerZip(t testing.TB) []byte {
-	t.Helper()
-	path := handlerBinary(t)
-	b := &handlerBuild
-	b.zipOnce.Do(func() {
-		bin, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.zip = makeZip(t, zipEntry{"bootstrap", 0o755, bin})
-	})
-	if b.zip == nil {
-		t.Fatal("zipping the test handler failed")
-	}
-	return b.zip
-}
-
 type testEnv struct {
-	reg    *Registry
-	srv    *httptest.Server
-	client *lambda.Client
-	logs   *logtest.Buffer
+	reg  *Registry
+	logs *logtest.Buffer
 }
 
-// newTestEnv starts a registry on a real SQLite store, serves its API on an
-// httptest server and returns an aws-sdk-go-v2 Lambda client pointed at it.
+// newTestEnv starts a registry on a real SQLite store, logging to a buffer.
 func newTestEnv(t testing.TB, opts RegistryOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -135,54 +81,7 @@ func newTestEnv(t testing.TB, opts RegistryOptions) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reg.Close() })
-	srv := httptest.NewServer(reg.Handler())
-	t.Cleanup(srv.Close)
-	return &testEnv{reg: reg, srv: srv, client: newLambdaClient(srv.URL), logs: logs}
-}
-
-func newLambdaClient(endpoint string) *lambda.Client {
-	return lambda.New(lambda.Options{
-		Region:           testRegion,
-		BaseEndpoint:     aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI", ""),
-		RetryMaxAttempts: 1,
-	})
-}
-
-// mqEvent is the aws:mq event Lambda sends, with one message whose data is data.
-func mqEvent(t testing.TB, data string) []byte {
-	t.Helper()
-	ev := events.ActiveMQEvent{
-		EventSource:    "aws:mq",
-		EventSourceARN: "arn:aws:mq:us-east-1:123456789012:broker:ExampleMQBroker:b-1234",
-		Messages: []events.ActiveMQMessage{{
-			MessageID:   "ID:b-1234-1.mq.us-east-1.amazonaws.com-37557-1234520418293-4:1:1:1:1",
-			MessageType: "jms/text-message",
-			Timestamp:   time.Now().UnixMilli(),
-			Destination: events.ActiveMQDestination{PhysicalName: "orders"},
-			Data:        base64.StdEncoding.EncodeToString([]byte(data)),
-		}},
-	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// handlerResponse is what testdata/handler answers.
-type handlerResponse struct {
-	PID          int    `json:"pid"`
-	EventSource  string `json:"eventSource"`
-	Messages     int    `json:"messages"`
-	Data         string `json:"data"`
-	RequestID    string `json:"requestId"`
-	FunctionArn  string `json:"functionArn"`
-	FunctionName string `json:"functionName"`
-	Memory       int    `json:"memory"`
-	Greeting     string `json:"greeting"`
-	TaskRoot     string `json:"taskRoot"`
-	DeadlineMs   int64  `json:"deadlineMs"`
+	return &testEnv{reg: reg, logs: logs}
 }
 
 type errorBody struct {

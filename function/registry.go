@@ -48,29 +48,19 @@ const (
 	DefaultTimeout    = 3 * time.Second
 	MaxTimeout        = 900 * time.Second
 	DefaultMemorySize = 128
+	MinMemorySize     = 128
 	MaxMemorySize     = 10240
 )
 
 var envKeyRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_]+$`)
 
-// validName reports whether s is a function name: 1 to 64 letters, digits, hyphens
-// or underscores. (A loop, not a regexp: every invocation checks a name.)
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+// ValidEnvKey reports whether k may name a function's environment variable: a
+// letter, then one or more letters, digits or underscores.
+func ValidEnvKey(k string) bool { return envKeyRE.MatchString(k) }
 
 // Validate checks s and fills in its defaults.
 func (s *Spec) Validate() error {
-	if !validName(s.Name) {
+	if !ValidName(s.Name) {
 		return fmt.Errorf("function name %q: use 1 to 64 letters, digits, hyphens or underscores", s.Name)
 	}
 	kinds := 0
@@ -105,11 +95,11 @@ func (s *Spec) Validate() error {
 	if s.MemorySize == 0 {
 		s.MemorySize = DefaultMemorySize
 	}
-	if s.MemorySize < 128 || s.MemorySize > MaxMemorySize {
+	if s.MemorySize < MinMemorySize || s.MemorySize > MaxMemorySize {
 		return fmt.Errorf("function %s: memory size %d must be between 128 and %d MB", s.Name, s.MemorySize, MaxMemorySize)
 	}
 	for k := range s.Environment {
-		if !envKeyRE.MatchString(k) {
+		if !ValidEnvKey(k) {
 			return fmt.Errorf("function %s: environment variable name %q must start with a letter and hold only letters, digits and underscores", s.Name, k)
 		}
 	}
@@ -133,9 +123,6 @@ type RegistryOptions struct {
 	Credentials aws.CredentialsProvider
 }
 
-// errBadName marks a function name that is none of the accepted forms.
-var errBadName = errors.New("not a function name or ARN")
-
 var errRegistryClosed = errors.New("function registry is closed")
 
 // refreshInterval is how long a function read from the store is trusted before the
@@ -150,7 +137,8 @@ type functionStore interface {
 	DeleteFunction(ctx context.Context, name string) error
 }
 
-// Registry holds every function by name, invokes them, and serves the functions API.
+// Registry holds every function by name, invokes them, and creates, changes and
+// deletes those of the functions API.
 type Registry struct {
 	opts    RegistryOptions
 	log     *slog.Logger
@@ -334,12 +322,17 @@ func (r *Registry) envConfig(fn *function, codeDir string) *envConfig {
 // ErrFunctionConfig, or the context's error. A function that ran and failed gives a
 // Result with FunctionError set.
 func (r *Registry) Invoke(ctx context.Context, name string, payload []byte) (*Result, error) {
+	return r.invoke(ctx, name, newRequestID(), payload)
+}
+
+// invoke is Invoke with the invocation's request id.
+func (r *Registry) invoke(ctx context.Context, name, requestID string, payload []byte) (*Result, error) {
 	for attempt := 0; ; attempt++ {
 		fn, err := r.lookup(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		res, err := fn.backend.invoke(ctx, newRequestID(), payload)
+		res, err := fn.backend.invoke(ctx, requestID, payload)
 		if errors.Is(err, errPoolClosed) && attempt < 3 {
 			continue // replaced meanwhile: take the new one
 		}
@@ -376,36 +369,17 @@ func (r *Registry) FunctionArn(ctx context.Context, name string) (string, error)
 	return fn.arn, nil
 }
 
-// parseName accepts the name forms of Lambda's FunctionName: my-function,
-// my-function:qualifier, 123456789012:function:my-function[:qualifier] and
-// arn:aws:lambda:<region>:123456789012:function:my-function[:qualifier].
+// parseName resolves a name or ARN (see ParseName) of this registry's region and
+// account; every error matches ErrFunctionNotFound.
 func (r *Registry) parseName(s string) (name, qualifier string, err error) {
-	if validName(s) {
-		return s, "", nil // the common case
+	n, err := ParseName(s)
+	if err != nil {
+		return "", "", fmt.Errorf("%w: %w", ErrFunctionNotFound, err)
 	}
-	parts := strings.Split(s, ":")
-	switch {
-	case len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function":
-		if parts[3] != r.opts.Region {
-			return "", "", fmt.Errorf("%w: functions from '%s' are not reachable in this region ('%s')", ErrFunctionNotFound, parts[3], r.opts.Region)
-		}
-		if parts[4] != r.opts.AccountID {
-			return "", "", fmt.Errorf("%w: %s belongs to account %s, not %s", ErrFunctionNotFound, s, parts[4], r.opts.AccountID)
-		}
-		parts = parts[6:]
-	case len(parts) >= 3 && parts[1] == "function":
-		if parts[0] != r.opts.AccountID {
-			return "", "", fmt.Errorf("%w: %s belongs to account %s, not %s", ErrFunctionNotFound, s, parts[0], r.opts.AccountID)
-		}
-		parts = parts[2:]
+	if err := n.Local(s, r.opts.Region, r.opts.AccountID); err != nil {
+		return "", "", err
 	}
-	if len(parts) > 2 || !validName(parts[0]) {
-		return "", "", fmt.Errorf("%w: %q: %w", ErrFunctionNotFound, s, errBadName)
-	}
-	if len(parts) == 2 {
-		qualifier = parts[1]
-	}
-	return parts[0], qualifier, nil
+	return n.Name, n.Qualifier, nil
 }
 
 // lookup finds a function, reading the store when the cached copy is old.
@@ -415,7 +389,7 @@ func (r *Registry) lookup(ctx context.Context, s string) (*function, error) {
 		return nil, err
 	}
 	if qualifier != "" && qualifier != "$LATEST" {
-		return nil, fmt.Errorf("%w: %s:%s (only $LATEST exists)", ErrFunctionNotFound, r.arn(name), qualifier)
+		return nil, &NotFoundError{ARN: r.arn(name), Qualifier: qualifier}
 	}
 	r.mu.RLock()
 	fn, closed := r.loaded[name], r.closed
@@ -445,7 +419,7 @@ func (r *Registry) load(ctx context.Context, name string) (*function, error) {
 	sf, err := r.store.GetFunction(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		r.uninstall(name)
-		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, r.arn(name))
+		return nil, &NotFoundError{ARN: r.arn(name)}
 	}
 	if err != nil {
 		if cur != nil {

@@ -8,42 +8,39 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
-func createHandler(t *testing.T, te *testEnv, name string, timeout int32, env map[string]string) *lambda.CreateFunctionOutput {
+func createHandler(t *testing.T, te *testEnv, name string, timeout int, env map[string]string) *Configuration {
 	t.Helper()
-	in := &lambda.CreateFunctionInput{
-		FunctionName: aws.String(name),
-		Runtime:      types.RuntimeProvidedal2023,
-		Role:         aws.String(testRole),
-		Handler:      aws.String("bootstrap"),
-		Code:         &types.FunctionCode{ZipFile: handlerZip(t)},
-		Timeout:      aws.Int32(timeout),
+	in := CreateInput{
+		Name:    name,
+		Runtime: "provided.al2023",
+		Role:    ptr(testRole),
+		Handler: "bootstrap",
+		Code:    &Code{ZipFile: handlerZip(t)},
+		Timeout: &timeout,
 	}
 	if env != nil {
-		in.Environment = &types.Environment{Variables: env}
+		in.Environment = &Environment{Variables: env}
 	}
-	out, err := te.client.CreateFunction(context.Background(), in)
+	out, err := te.reg.Create(context.Background(), in)
 	if err != nil {
-		t.Fatalf("CreateFunction %s: %v", name, err)
+		t.Fatalf("Create %s: %v", name, err)
 	}
 	return out
 }
 
-// TestLambdaHandler runs a real aws-lambda-go handler created through the API, and
-// each way it can fail.
+func ptr[T any](v T) *T { return &v }
+
+// TestLambdaHandler runs a real aws-lambda-go handler created through the
+// registry's operations, and each way it can fail.
 func TestLambdaHandler(t *testing.T) {
 	te := newTestEnv(t, RegistryOptions{})
 	ctx := context.Background()
@@ -51,34 +48,28 @@ func TestLambdaHandler(t *testing.T) {
 	out := createHandler(t, te, "orders", 2, map[string]string{"GREETING": "hello"})
 
 	sum := sha256.Sum256(zipped)
-	if got, want := aws.ToString(out.CodeSha256), base64.StdEncoding.EncodeToString(sum[:]); got != want {
+	if got, want := out.CodeSHA256, base64.StdEncoding.EncodeToString(sum[:]); got != want {
 		t.Errorf("CodeSha256 = %s, want %s", got, want)
 	}
-	if out.CodeSize != int64(len(zipped)) || aws.ToString(out.FunctionArn) != "arn:aws:lambda:us-east-1:123456789012:function:orders" ||
-		out.State != types.StateActive || out.LastUpdateStatus != types.LastUpdateStatusSuccessful ||
-		aws.ToString(out.Version) != "$LATEST" || aws.ToInt32(out.Timeout) != 2 || aws.ToInt32(out.MemorySize) != 128 ||
-		out.PackageType != types.PackageTypeZip || out.Runtime != types.RuntimeProvidedal2023 {
-		t.Errorf("CreateFunction answered %+v", out)
-	}
-	if _, err := time.Parse("2006-01-02T15:04:05.000-0700", aws.ToString(out.LastModified)); err != nil {
-		t.Errorf("LastModified %q: %v", aws.ToString(out.LastModified), err)
+	if out.CodeSize != int64(len(zipped)) || out.ARN != "arn:aws:lambda:us-east-1:123456789012:function:orders" ||
+		out.Timeout != 2 || out.MemorySize != 128 || out.Runtime != "provided.al2023" || out.RevisionID == "" ||
+		out.LastModified.IsZero() || out.Configured {
+		t.Errorf("Create answered %+v", out)
 	}
 
-	// Invoke through the API, as the AWS CLI would.
-	inv, err := te.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: mqEvent(t, "first")})
+	// Invoke as the API does, with the request's id.
+	const id = "6bc28136-3fe2-4d8e-9c2b-b7c6c2c1f5a1"
+	res, err := te.reg.InvokeFunction(ctx, InvokeInput{FunctionName: "orders", Payload: mqEvent(t, "first"), RequestID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var first handlerResponse
-	if err := json.Unmarshal(inv.Payload, &first); err != nil || inv.StatusCode != 200 || inv.FunctionError != nil {
-		t.Fatalf("Invoke: status %d, error %v, payload %s (%v)", inv.StatusCode, aws.ToString(inv.FunctionError), inv.Payload, err)
-	}
-	if aws.ToString(inv.ExecutedVersion) != "$LATEST" {
-		t.Errorf("ExecutedVersion %q", aws.ToString(inv.ExecutedVersion))
+	if err := json.Unmarshal(res.Payload, &first); err != nil || res.FunctionError != "" || res.RequestID != id {
+		t.Fatalf("InvokeFunction: error %q, request id %q, payload %s (%v)", res.FunctionError, res.RequestID, res.Payload, err)
 	}
 	now := time.Now().UnixMilli()
 	if first.EventSource != "aws:mq" || first.Messages != 1 || first.Data != "first" || first.Greeting != "hello" ||
-		first.FunctionName != "orders" || first.Memory != 128 || first.RequestID == "" ||
+		first.FunctionName != "orders" || first.Memory != 128 || first.RequestID != id ||
 		first.FunctionArn != "arn:aws:lambda:us-east-1:123456789012:function:orders" ||
 		first.DeadlineMs < now || first.DeadlineMs > now+2100 {
 		t.Fatalf("handler saw %+v", first)
@@ -108,11 +99,6 @@ func TestLambdaHandler(t *testing.T) {
 		eb, _ := invokeFail(t, te.reg, "orders", "error")
 		if eb.ErrorMessage != "handler failed on purpose" || eb.ErrorType != "errorString" {
 			t.Fatalf("error payload %+v", eb)
-		}
-		// The API says the same, with HTTP 200 and X-Amz-Function-Error.
-		inv, err := te.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), Payload: mqEvent(t, "error")})
-		if err != nil || inv.StatusCode != 200 || aws.ToString(inv.FunctionError) != "Unhandled" || !contains(string(inv.Payload), "handler failed on purpose") {
-			t.Fatalf("Invoke: %v, %+v, %s", err, inv, inv.Payload)
 		}
 		// A handled error leaves the environment in service, as on Lambda.
 		if got := invokeOK(t, te.reg, "orders", "after error"); got.PID != first.PID {
@@ -147,9 +133,7 @@ func TestLambdaHandler(t *testing.T) {
 	})
 
 	t.Run("timeout", func(t *testing.T) {
-		if _, err := te.client.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
-			FunctionName: aws.String("orders"), Timeout: aws.Int32(1),
-		}); err != nil {
+		if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "orders", Settings: Settings{Timeout: ptr(1)}}); err != nil {
 			t.Fatal(err)
 		}
 		pid = invokeOK(t, te.reg, "orders", "new configuration").PID
@@ -168,9 +152,9 @@ func TestLambdaHandler(t *testing.T) {
 	})
 
 	t.Run("event and dry run", func(t *testing.T) {
-		inv, err := te.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), InvocationType: types.InvocationTypeEvent, Payload: mqEvent(t, "log")})
-		if err != nil || inv.StatusCode != 202 {
-			t.Fatalf("Event: %v %+v", err, inv)
+		res, err := te.reg.InvokeFunction(ctx, InvokeInput{FunctionName: "orders", Type: Event, Payload: mqEvent(t, "log")})
+		if err != nil || res != nil {
+			t.Fatalf("Event: %v %+v", err, res)
 		}
 		checkfor.Within(t, 3*time.Second, func() error {
 			if n := countSubstr(te.logs.String(), `"msg":"hello from the handler"`); n < 2 {
@@ -178,20 +162,26 @@ func TestLambdaHandler(t *testing.T) {
 			}
 			return nil
 		})
-		inv, err = te.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders"), InvocationType: types.InvocationTypeDryRun})
-		if err != nil || inv.StatusCode != 204 {
-			t.Fatalf("DryRun: %v %+v", err, inv)
+		res, err = te.reg.InvokeFunction(ctx, InvokeInput{FunctionName: "orders", Type: DryRun})
+		if err != nil || res != nil {
+			t.Fatalf("DryRun: %v %+v", err, res)
+		}
+		if _, err := te.reg.InvokeFunction(ctx, InvokeInput{FunctionName: "absent", Type: DryRun}); !errors.Is(err, ErrFunctionNotFound) {
+			t.Fatalf("DryRun of an absent function: %v", err)
 		}
 	})
 
 	t.Run("delete", func(t *testing.T) {
-		if _, err := te.client.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("orders")}); err != nil {
+		if err := te.reg.Delete(ctx, "orders"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := te.client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("orders")})
-		var nf *types.ResourceNotFoundException
-		if !errors.As(err, &nf) || aws.ToString(nf.Message) != "Function not found: arn:aws:lambda:us-east-1:123456789012:function:orders:$LATEST" {
-			t.Fatalf("Invoke after delete: %v", err)
+		_, err := te.reg.InvokeFunction(ctx, InvokeInput{FunctionName: "orders"})
+		var nf *NotFoundError
+		if !errors.As(err, &nf) || nf.ARN != "arn:aws:lambda:us-east-1:123456789012:function:orders" || nf.Qualifier != "" {
+			t.Fatalf("InvokeFunction after delete: %v", err)
+		}
+		if err := te.reg.Delete(ctx, "orders"); !errors.As(err, &nf) {
+			t.Fatalf("second Delete: %v", err)
 		}
 		if _, err := te.reg.Invoke(ctx, "orders", []byte(`{}`)); !errors.Is(err, ErrFunctionNotFound) {
 			t.Fatalf("Registry.Invoke after delete: %v", err)
@@ -236,8 +226,8 @@ func TestInitFailure(t *testing.T) {
 	if !contains(te.logs.String(), `"msg":"init failed on purpose","function":"broken"`) {
 		t.Errorf("the init failure's stderr is not in the log")
 	}
-	if _, err := te.client.UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
-		FunctionName: aws.String("broken"), Environment: &types.Environment{Variables: map[string]string{}},
+	if _, err := te.reg.UpdateConfiguration(context.Background(), UpdateConfigurationInput{
+		FunctionName: "broken", Settings: Settings{Environment: &Environment{Variables: map[string]string{}}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -296,15 +286,13 @@ func TestCommandAndConcurrency(t *testing.T) {
 			t.Errorf("second wave started a new process %d instead of reusing the %d warm ones", pid, n)
 		}
 	}
-	// The API shows the configured function but will not delete it.
-	fn, err := te.client.GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String("local")})
-	if err != nil || aws.ToString(fn.Configuration.FunctionArn) != "arn:aws:lambda:us-east-1:123456789012:function:local" {
-		t.Fatalf("GetFunction: %v %+v", err, fn)
+	// The registry shows the configured function but will not delete it.
+	fn, err := te.reg.Get(context.Background(), "local")
+	if err != nil || fn.ARN != "arn:aws:lambda:us-east-1:123456789012:function:local" || !fn.Configured {
+		t.Fatalf("Get: %v %+v", err, fn)
 	}
-	_, err = te.client.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String("local")})
-	var conflict *types.ResourceConflictException
-	if !errors.As(err, &conflict) {
-		t.Fatalf("DeleteFunction of a configured function: %v", err)
+	if err := te.reg.Delete(context.Background(), "local"); !errors.Is(err, ErrConfiguredFunction) {
+		t.Fatalf("Delete of a configured function: %v", err)
 	}
 }
 
@@ -396,27 +384,25 @@ func TestPersistence(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	open := func() (*Registry, *httptest.Server) {
+	open := func() *Registry {
 		reg, err := NewRegistry(RegistryOptions{Store: st, DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return reg, httptest.NewServer(reg.Handler())
+		return reg
 	}
-	reg1, srv1 := open()
-	_, err = newLambdaClient(srv1.URL).CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String("kept"), Runtime: types.RuntimeProvidedal2, Role: aws.String(testRole),
-		Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: handlerZip(t)},
+	reg1 := open()
+	_, err = reg1.Create(ctx, CreateInput{
+		Name: "kept", Runtime: "provided.al2", Role: ptr(testRole),
+		Handler: "bootstrap", Code: &Code{ZipFile: handlerZip(t)},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv1.Close()
 	reg1.Close()
 
-	reg2, srv2 := open()
+	reg2 := open()
 	defer reg2.Close()
-	defer srv2.Close()
 	if got := invokeOK(t, reg2, "kept", "after restart"); got.FunctionName != "kept" {
 		t.Fatalf("handler saw %+v", got)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
@@ -35,16 +34,18 @@ func (r *Registry) FunctionTags(ctx context.Context, name string) (map[string]st
 }
 
 // TagFunction adds set to a function's tags and removes the keys in remove. Tags do
-// not change what runs: warm environments stay, and the revision is kept.
+// not change what runs: warm environments stay, and the revision is kept. A function
+// of the config file gives ErrConfiguredFunction, an unknown one a *NotFoundError,
+// too many tags an *InvalidParameterError.
 func (r *Registry) TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error {
 	if r.configured[name] != nil {
-		return awserr.Conflict("Function %s is defined in the config file and cannot be changed through the API: change the config file", name)
+		return fmt.Errorf("%w: %s", ErrConfiguredFunction, name)
 	}
 	r.loadMu.Lock()
 	defer r.loadMu.Unlock()
-	sf, c, e := r.stored(ctx, name)
-	if e != nil {
-		return e
+	sf, c, err := r.stored(ctx, name)
+	if err != nil {
+		return err
 	}
 	tags := maps.Clone(c.Tags)
 	if tags == nil {
@@ -55,16 +56,16 @@ func (r *Registry) TagFunction(ctx context.Context, name string, set map[string]
 		delete(tags, k)
 	}
 	if len(tags) > maxTags {
-		return awserr.InvalidParameter("Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(tags))
+		return invalidParameter("Tags", "Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(tags))
 	}
 	c.Tags = tags
 	cfg, err := json.Marshal(c)
 	if err != nil {
-		return awserr.Service("encoding function %s: %v", name, err)
+		return fmt.Errorf("encoding function %s: %w", name, err)
 	}
 	sf.Config = cfg
 	if err := r.store.PutFunction(ctx, sf); err != nil {
-		return awserr.Service("storing function %s: %v", name, err)
+		return fmt.Errorf("storing function %s: %w", name, err)
 	}
 	return nil
 }

@@ -8,13 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-
-	"github.com/mqtrigger/mqtrigger/awserr"
 )
 
 // Lambda's deployment package limits.
@@ -27,53 +24,53 @@ const (
 // checkZip validates a function's deployment package as Lambda does, and more: it
 // must be a zip within Lambda's limits, with no entry that escapes its folder (no
 // absolute path, no "..", no symbolic link pointing outside), and an executable
-// bootstrap at its root. The errors are the API's.
-func checkZip(data []byte) (*zip.Reader, *awserr.Error) {
+// bootstrap at its root. The errors, a *TooLargeError or an *InvalidParameterError,
+// carry Lambda's texts.
+func checkZip(data []byte) (*zip.Reader, error) {
 	if len(data) > maxZippedSize {
-		return nil, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
-			"Zipped size must be smaller than %d bytes", maxZippedSize)
+		return nil, &TooLargeError{Message: fmt.Sprintf("Zipped size must be smaller than %d bytes", maxZippedSize)}
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, awserr.InvalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
+		return nil, invalidParameter("Code.ZipFile", "Could not unzip uploaded file. Please check your file, then try to upload again.")
 	}
 	var total uint64
 	bootstrap := false
 	for _, f := range zr.File {
 		name, isDir := entryName(f)
 		if !filepath.IsLocal(name) || strings.Contains(f.Name, `\`) {
-			return nil, awserr.InvalidParameter("Could not unzip uploaded file: entry %q is outside the function's folder (absolute path, \"..\" or backslash). Remove it from the zip and upload again.", f.Name)
+			return nil, invalidParameter("Code.ZipFile", "Could not unzip uploaded file: entry %q is outside the function's folder (absolute path, \"..\" or backslash). Remove it from the zip and upload again.", f.Name)
 		}
 		total += f.UncompressedSize64
 		if total >= maxUnzippedSize {
-			return nil, awserr.InvalidParameter("Unzipped size must be smaller than %d bytes", maxUnzippedSize)
+			return nil, invalidParameter("Code.ZipFile", "Unzipped size must be smaller than %d bytes", maxUnzippedSize)
 		}
 		mode := f.Mode()
 		switch {
 		case mode&fs.ModeSymlink != 0:
 			target, err := linkTarget(f)
 			if err != nil {
-				return nil, awserr.InvalidParameter("Could not unzip uploaded file: symbolic link %q: %v", f.Name, err)
+				return nil, invalidParameter("Code.ZipFile", "Could not unzip uploaded file: symbolic link %q: %v", f.Name, err)
 			}
 			if path.IsAbs(target) || !filepath.IsLocal(path.Join(path.Dir(name), target)) {
-				return nil, awserr.InvalidParameter("Could not unzip uploaded file: symbolic link %q points to %q, outside the function's folder. Replace it with the file itself.", f.Name, target)
+				return nil, invalidParameter("Code.ZipFile", "Could not unzip uploaded file: symbolic link %q points to %q, outside the function's folder. Replace it with the file itself.", f.Name, target)
 			}
 		case isDir || mode.IsDir():
 		case !mode.IsRegular():
-			return nil, awserr.InvalidParameter("Could not unzip uploaded file: entry %q is not a regular file, directory or symbolic link", f.Name)
+			return nil, invalidParameter("Code.ZipFile", "Could not unzip uploaded file: entry %q is not a regular file, directory or symbolic link", f.Name)
 		}
 		if name == "bootstrap" {
 			if isDir || mode.IsDir() {
-				return nil, awserr.InvalidParameter("Couldn't find valid bootstrap(s): [bootstrap]: bootstrap is a directory; the zip must hold an executable file named bootstrap at its root")
+				return nil, invalidParameter("Code.ZipFile", "Couldn't find valid bootstrap(s): [bootstrap]: bootstrap is a directory; the zip must hold an executable file named bootstrap at its root")
 			}
 			if mode.IsRegular() && mode.Perm()&0o111 == 0 {
-				return nil, awserr.InvalidParameter("The bootstrap file in the zip is not executable (mode %v): set it with chmod 755 bootstrap before zipping", mode.Perm())
+				return nil, invalidParameter("Code.ZipFile", "The bootstrap file in the zip is not executable (mode %v): set it with chmod 755 bootstrap before zipping", mode.Perm())
 			}
 			bootstrap = true
 		}
 	}
 	if !bootstrap {
-		return nil, awserr.InvalidParameter("Couldn't find valid bootstrap(s): [bootstrap]: runtimes provided.al2023 and provided.al2 need an executable file named bootstrap at the root of the zip")
+		return nil, invalidParameter("Code.ZipFile", "Couldn't find valid bootstrap(s): [bootstrap]: runtimes provided.al2023 and provided.al2 need an executable file named bootstrap at the root of the zip")
 	}
 	return zr, nil
 }
@@ -113,9 +110,9 @@ func unpackZip(data []byte, dir string) error {
 	if _, err := os.Stat(dir); err == nil {
 		return nil
 	}
-	zr, aerr := checkZip(data)
-	if aerr != nil {
-		return errors.New(aerr.Message)
+	zr, err := checkZip(data)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err

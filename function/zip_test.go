@@ -10,11 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
 )
 
 func TestCheckZip(t *testing.T) {
@@ -37,36 +32,44 @@ func TestCheckZip(t *testing.T) {
 		return buf.Bytes()
 	}
 	tests := []struct {
-		name   string
-		zip    []byte
-		status int
-		code   string
-		msg    string
+		name string
+		zip  []byte
+		kind string // "invalid" (*InvalidParameterError) or "too large" (*TooLargeError)
+		msg  string
 	}{
-		{"valid", makeZip(t, exe, zipEntry{"lib/", fs.ModeDir | 0o755, nil}, zipEntry{"lib/a.txt", 0o644, []byte("a")}, zipEntry{"link", fs.ModeSymlink | 0o777, []byte("lib/a.txt")}), 0, "", ""},
-		{"not a zip", []byte("this is not a zip"), 400, "InvalidParameterValueException", "Could not unzip uploaded file. Please check your file, then try to upload again."},
-		{"dot dot", makeZip(t, exe, zipEntry{"../evil", 0o644, []byte("x")}), 400, "InvalidParameterValueException", `entry "../evil" is outside`},
-		{"nested dot dot", makeZip(t, exe, zipEntry{"a/../../evil", 0o644, []byte("x")}), 400, "InvalidParameterValueException", "is outside"},
-		{"absolute", makeZip(t, exe, zipEntry{"/etc/cron.d/evil", 0o644, []byte("x")}), 400, "InvalidParameterValueException", "is outside"},
-		{"symlink out", makeZip(t, exe, zipEntry{"lib/link", fs.ModeSymlink | 0o777, []byte("../../etc/passwd")}), 400, "InvalidParameterValueException", "outside the function's folder"},
-		{"symlink absolute", makeZip(t, exe, zipEntry{"link", fs.ModeSymlink | 0o777, []byte("/etc/passwd")}), 400, "InvalidParameterValueException", "outside the function's folder"},
-		{"no bootstrap", makeZip(t, zipEntry{"main", 0o755, []byte("x")}), 400, "InvalidParameterValueException", "Couldn't find valid bootstrap(s): [bootstrap]"},
-		{"bootstrap in a folder", makeZip(t, zipEntry{"bin/bootstrap", 0o755, []byte("x")}), 400, "InvalidParameterValueException", "Couldn't find valid bootstrap(s)"},
-		{"bootstrap not executable", makeZip(t, zipEntry{"bootstrap", 0o644, []byte("x")}), 400, "InvalidParameterValueException", "not executable"},
-		{"zipped too large", bigZip(zip.Store, maxZippedSize+1), 413, "RequestEntityTooLargeException", "Zipped size must be smaller than 52428800 bytes"},
-		{"unzipped too large", bigZip(zip.Deflate, maxUnzippedSize), 400, "InvalidParameterValueException", "Unzipped size must be smaller than 262144000 bytes"},
+		{"valid", makeZip(t, exe, zipEntry{"lib/", fs.ModeDir | 0o755, nil}, zipEntry{"lib/a.txt", 0o644, []byte("a")}, zipEntry{"link", fs.ModeSymlink | 0o777, []byte("lib/a.txt")}), "", ""},
+		{"not a zip", []byte("this is not a zip"), "invalid", "Could not unzip uploaded file. Please check your file, then try to upload again."},
+		{"dot dot", makeZip(t, exe, zipEntry{"../evil", 0o644, []byte("x")}), "invalid", `entry "../evil" is outside`},
+		{"nested dot dot", makeZip(t, exe, zipEntry{"a/../../evil", 0o644, []byte("x")}), "invalid", "is outside"},
+		{"absolute", makeZip(t, exe, zipEntry{"/etc/cron.d/evil", 0o644, []byte("x")}), "invalid", "is outside"},
+		{"symlink out", makeZip(t, exe, zipEntry{"lib/link", fs.ModeSymlink | 0o777, []byte("../../etc/passwd")}), "invalid", "outside the function's folder"},
+		{"symlink absolute", makeZip(t, exe, zipEntry{"link", fs.ModeSymlink | 0o777, []byte("/etc/passwd")}), "invalid", "outside the function's folder"},
+		{"no bootstrap", makeZip(t, zipEntry{"main", 0o755, []byte("x")}), "invalid", "Couldn't find valid bootstrap(s): [bootstrap]"},
+		{"bootstrap in a folder", makeZip(t, zipEntry{"bin/bootstrap", 0o755, []byte("x")}), "invalid", "Couldn't find valid bootstrap(s)"},
+		{"bootstrap not executable", makeZip(t, zipEntry{"bootstrap", 0o644, []byte("x")}), "invalid", "not executable"},
+		{"zipped too large", bigZip(zip.Store, maxZippedSize+1), "too large", "Zipped size must be smaller than 52428800 bytes"},
+		{"unzipped too large", bigZip(zip.Deflate, maxUnzippedSize), "invalid", "Unzipped size must be smaller than 262144000 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, e := checkZip(tt.zip)
-			if tt.code == "" {
-				if e != nil {
-					t.Fatalf("valid zip refused: %v", e)
+			_, err := checkZip(tt.zip)
+			if tt.kind == "" {
+				if err != nil {
+					t.Fatalf("valid zip refused: %v", err)
 				}
 				return
 			}
-			if e == nil || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Message, tt.msg) {
-				t.Fatalf("got %v, want %d %s containing %q", e, tt.status, tt.code, tt.msg)
+			var ip *InvalidParameterError
+			var tl *TooLargeError
+			kind := ""
+			switch {
+			case errors.As(err, &ip):
+				kind = "invalid"
+			case errors.As(err, &tl):
+				kind = "too large"
+			}
+			if kind != tt.kind || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("got %T %v, want %s containing %q", err, err, tt.kind, tt.msg)
 			}
 		})
 	}
@@ -104,90 +107,92 @@ func TestUnpackZip(t *testing.T) {
 	}
 }
 
-// TestCreateFunctionErrors: what the API answers for bad input, as the SDK sees it.
-func TestCreateFunctionErrors(t *testing.T) {
+// TestCreateErrors: what Create and the updates refuse, as typed errors with
+// Lambda's texts.
+func TestCreateErrors(t *testing.T) {
 	te := newTestEnv(t, RegistryOptions{Configured: []Spec{{Name: "configured", URL: "http://127.0.0.1:1/"}}})
 	good := makeZip(t, zipEntry{"bootstrap", 0o755, []byte("#!/bin/sh\n")})
-	create := func(mod func(*lambda.CreateFunctionInput)) error {
-		in := &lambda.CreateFunctionInput{
-			FunctionName: aws.String("fn"), Runtime: types.RuntimeProvidedal2, Role: aws.String(testRole),
-			Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: good},
-		}
-		mod(in)
-		_, err := te.client.CreateFunction(context.Background(), in)
+	ctx := context.Background()
+	create := func(mod func(*CreateInput)) error {
+		in := CreateInput{Name: "fn", Runtime: "provided.al2", Role: ptr(testRole), Handler: "bootstrap", Code: &Code{ZipFile: good}}
+		mod(&in)
+		_, err := te.reg.Create(ctx, in)
 		return err
 	}
+	var (
+		ve *ValidationError
+		ip *InvalidParameterError
+	)
 	tests := []struct {
-		name string
-		mod  func(*lambda.CreateFunctionInput)
-		code string
-		msg  string
+		name   string
+		mod    func(*CreateInput)
+		target any
+		msg    string
 	}{
-		{"runtime", func(in *lambda.CreateFunctionInput) { in.Runtime = types.RuntimePython312 },
-			"InvalidParameterValueException", "Value python3.12 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [provided.al2023, provided.al2]"},
-		{"not a zip", func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = []byte("nope") },
-			"InvalidParameterValueException", "Could not unzip uploaded file"},
-		{"path escape", func(in *lambda.CreateFunctionInput) {
-			in.Code.ZipFile = makeZip(t, zipEntry{"bootstrap", 0o755, nil}, zipEntry{"../../x", 0o644, nil})
-		}, "InvalidParameterValueException", "outside the function's folder"},
-		{"no bootstrap", func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = makeZip(t, zipEntry{"handler", 0o755, nil}) },
-			"InvalidParameterValueException", "Couldn't find valid bootstrap(s)"},
-		{"timeout", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(901) },
-			"ValidationException", "Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"},
-		{"memory", func(in *lambda.CreateFunctionInput) { in.MemorySize = aws.Int32(64) },
-			"ValidationException", "Member must have value greater than or equal to 128"},
-		{"role", func(in *lambda.CreateFunctionInput) { in.Role = aws.String("r1") },
-			"ValidationException", "Value 'r1' at 'role'"},
-		{"name", func(in *lambda.CreateFunctionInput) { in.FunctionName = aws.String("bad name!") },
-			"ValidationException", "at 'functionName'"},
-		{"configured name", func(in *lambda.CreateFunctionInput) { in.FunctionName = aws.String("configured") },
-			"ResourceConflictException", "Function already exist: configured"},
+		{"runtime", func(in *CreateInput) { in.Runtime = "python3.12" },
+			&ip, "Value python3.12 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [provided.al2023, provided.al2]"},
+		{"not a zip", func(in *CreateInput) { in.Code.ZipFile = []byte("nope") }, &ip, "Could not unzip uploaded file"},
+		{"no code", func(in *CreateInput) { in.Code = &Code{S3Bucket: "b"} }, &ip, "Code from S3 or a container image is not supported"},
+		{"package type", func(in *CreateInput) { in.PackageType = "Image" }, &ip, "PackageType Image is not supported"},
+		{"no role", func(in *CreateInput) { in.Role = nil }, &ve, "Value 'null' at 'role' failed to satisfy constraint: Member must not be null"},
+		{"timeout", func(in *CreateInput) { in.Timeout = ptr(901) },
+			&ve, "Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"},
+		{"memory", func(in *CreateInput) { in.MemorySize = ptr(64) }, &ve, "Member must have value greater than or equal to 128"},
+		{"role", func(in *CreateInput) { in.Role = ptr("r1") }, &ve, "Value 'r1' at 'role'"},
+		{"environment", func(in *CreateInput) { in.Environment = &Environment{Variables: map[string]string{"1x": "y"}} }, &ve, "at 'environment.variables'"},
+		{"architectures", func(in *CreateInput) { in.Architectures = []string{"riscv"} }, &ve, "at 'architectures'"},
+		{"name", func(in *CreateInput) { in.Name = "bad name!" }, &ve, "at 'functionName'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := create(tt.mod)
-			var ae smithy.APIError
-			if !errors.As(err, &ae) || ae.ErrorCode() != tt.code || !strings.Contains(ae.ErrorMessage(), tt.msg) {
-				t.Fatalf("got %v, want %s containing %q", err, tt.code, tt.msg)
+			if !errors.As(err, tt.target) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("got %T %v, want %T containing %q", err, err, tt.target, tt.msg)
 			}
 		})
 	}
-	if err := create(func(*lambda.CreateFunctionInput) {}); err != nil {
+	if err := create(func(in *CreateInput) { in.Name = "configured" }); !errors.Is(err, ErrFunctionExists) {
+		t.Fatalf("create of a configured name: %v", err)
+	}
+	if err := create(func(*CreateInput) {}); err != nil {
 		t.Fatal(err)
 	}
-	err := create(func(*lambda.CreateFunctionInput) {})
-	var conflict *types.ResourceConflictException
-	if !errors.As(err, &conflict) || aws.ToString(conflict.Message) != "Function already exist: fn" {
+	if err := create(func(*CreateInput) {}); !errors.Is(err, ErrFunctionExists) {
 		t.Fatalf("second create: %v", err)
 	}
-	// Get, list and update code.
-	ctx := context.Background()
-	got, err := te.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("arn:aws:lambda:us-east-1:123456789012:function:fn")})
-	if err != nil || aws.ToString(got.Configuration.Handler) != "bootstrap" || got.Configuration.State != types.StateActive {
-		t.Fatalf("GetFunction: %v %+v", err, got)
+	// Get, list and update.
+	got, err := te.reg.Get(ctx, "arn:aws:lambda:us-east-1:123456789012:function:fn")
+	if err != nil || got.Handler != "bootstrap" || got.RevisionID == "" {
+		t.Fatalf("Get: %v %+v", err, got)
 	}
-	_, err = te.client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("arn:aws:lambda:eu-west-1:123456789012:function:fn")})
-	var nf *types.ResourceNotFoundException
-	if !errors.As(err, &nf) || !strings.Contains(aws.ToString(nf.Message), "not reachable in this region") {
-		t.Fatalf("GetFunction in another region: %v", err)
+	if _, err := te.reg.Get(ctx, "arn:aws:lambda:eu-west-1:123456789012:function:fn"); !errors.Is(err, ErrFunctionNotFound) || !strings.Contains(err.Error(), "not reachable in this region") {
+		t.Fatalf("Get in another region: %v", err)
 	}
-	list, err := te.client.ListFunctions(ctx, &lambda.ListFunctionsInput{MaxItems: aws.Int32(1)})
-	if err != nil || len(list.Functions) != 1 || aws.ToString(list.Functions[0].FunctionName) != "configured" || aws.ToString(list.NextMarker) == "" {
-		t.Fatalf("ListFunctions page 1: %v %+v", err, list)
+	var nf *NotFoundError
+	if _, err := te.reg.Get(ctx, "fn:7"); !errors.As(err, &nf) || nf.Qualifier != "7" {
+		t.Fatalf("Get of a version: %v", err)
 	}
-	list, err = te.client.ListFunctions(ctx, &lambda.ListFunctionsInput{Marker: list.NextMarker})
-	if err != nil || len(list.Functions) != 1 || aws.ToString(list.Functions[0].FunctionName) != "fn" || list.NextMarker != nil {
-		t.Fatalf("ListFunctions page 2: %v %+v", err, list)
+	list, err := te.reg.List(ctx, ListInput{MaxItems: 1})
+	if err != nil || len(list.Functions) != 1 || list.Functions[0].Name != "configured" || list.NextMarker == "" {
+		t.Fatalf("List page 1: %v %+v", err, list)
+	}
+	list, err = te.reg.List(ctx, ListInput{Marker: list.NextMarker})
+	if err != nil || len(list.Functions) != 1 || list.Functions[0].Name != "fn" || list.NextMarker != "" {
+		t.Fatalf("List page 2: %v %+v", err, list)
 	}
 	newZip := makeZip(t, zipEntry{"bootstrap", 0o755, []byte("#!/bin/sh\n# v2\n")})
-	upd, err := te.client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("fn"), ZipFile: newZip})
-	if err != nil || upd.CodeSize != int64(len(newZip)) {
-		t.Fatalf("UpdateFunctionCode: %v %+v", err, upd)
+	upd, err := te.reg.UpdateCode(ctx, UpdateCodeInput{FunctionName: "fn", ZipFile: newZip})
+	if err != nil || upd.CodeSize != int64(len(newZip)) || upd.RevisionID == got.RevisionID {
+		t.Fatalf("UpdateCode: %v %+v", err, upd)
 	}
-	_, err = te.client.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), RevisionId: aws.String("stale")})
-	var pf *types.PreconditionFailedException
-	if !errors.As(err, &pf) {
+	if _, err := te.reg.UpdateCode(ctx, UpdateCodeInput{FunctionName: "fn"}); !errors.As(err, &ip) {
+		t.Fatalf("UpdateCode without code: %v", err)
+	}
+	if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "fn", RevisionID: "stale"}); !errors.Is(err, ErrRevisionMismatch) {
 		t.Fatalf("update with a stale RevisionId: %v", err)
+	}
+	if _, err := te.reg.UpdateConfiguration(ctx, UpdateConfigurationInput{FunctionName: "configured", Settings: Settings{Timeout: ptr(5)}}); !errors.Is(err, ErrConfiguredFunction) {
+		t.Fatalf("update of a configured function: %v", err)
 	}
 }
 

@@ -66,6 +66,10 @@ func WithSupervisor(f func(SupervisorDeps) (Supervisor, error)) Option {
 }
 
 // Server is a running mqtrigger: store, secrets, functions, supervisor and API.
+
+// The registry is what the API serves the functions operations with.
+var _ api.Functions = (*function.Registry)(nil)
+
 type Server struct {
 	cfg      *config.Config
 	log      *slog.Logger

@@ -1,5 +1,5 @@
-// Command handler is an aws-lambda-go function for the function package's tests and
-// benchmark. The data of the first message selects what it does: "error", "panic",
+// Command handler is an aws-lambda-go function for tests (see package testhandler) and
+// the function benchmark. The data of the first message selects what it does: "error", "panic",
 // "sleep", "exit", "log" or "wait:<ms>"; anything else (or no message) answers at
 // once. EXIT_DURING_INIT makes it exit before starting the runtime loop;
 // SERVE_HTTP=<addr> makes it an HTTP server instead of a Lambda runtime.

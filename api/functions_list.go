@@ -1,0 +1,39 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/mqtrigger/mqtrigger/awserr"
+	"github.com/mqtrigger/mqtrigger/function"
+)
+
+// listFunctions is ListFunctions: GET /2015-03-31/functions.
+func (a *API) listFunctions(w http.ResponseWriter, r *http.Request) *awserr.Error {
+	q := r.URL.Query()
+	if v := q.Get("FunctionVersion"); v != "" && v != "ALL" {
+		return validationError(v, "functionVersion", "Member must satisfy enum value set: [ALL]")
+	}
+	in := function.ListInput{Marker: q.Get("Marker")}
+	if v := q.Get("MaxItems"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return validationError(v, "maxItems", "Member must have value between 1 and 10000")
+		}
+		in.MaxItems = n
+	}
+	page, err := a.opts.Functions.List(r.Context(), in)
+	if err != nil {
+		return functionError("", err)
+	}
+	fns := make([]*functionConfiguration, len(page.Functions))
+	for i, c := range page.Functions {
+		fns[i] = renderFunction(c, false)
+	}
+	out := map[string]any{"Functions": fns}
+	if page.NextMarker != "" {
+		out["NextMarker"] = page.NextMarker
+	}
+	writeJSON(w, http.StatusOK, "application/json", out)
+	return nil
+}

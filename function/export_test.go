@@ -1,0 +1,4 @@
+package function
+
+// For the tests of package function_test.
+var HandlerBinary = handlerBinary
