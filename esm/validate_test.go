@@ -118,7 +118,4 @@ func TestDefaultsAndAccessors(t *testing.T) {
 	if p := c.Patterns(); len(p) != 2 || p[1] != "b" {
 		t.Fatalf("Patterns %v", p)
 	}
-	if !ValidFunctionName("MQ-Example_Function1") || ValidFunctionName("") || ValidFunctionName(strings.Repeat("a", 65)) {
-		t.Fatal("ValidFunctionName")
-	}
 }

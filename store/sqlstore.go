@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // The two databases differ only in their drivers; sqlStore holds every query and
@@ -202,8 +204,8 @@ func (s *sqlStore) ListSecrets(ctx context.Context) ([]*Secret, error) {
 
 const functionCols = `name, config, code, code_sha256, code_size, last_modified`
 
-func scanFunction(sc scanner) (*Function, error) {
-	var f Function
+func scanFunction(sc scanner) (*function.Stored, error) {
+	var f function.Stored
 	var cfg string
 	var lm int64
 	if err := sc.Scan(&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm); err != nil {
@@ -217,7 +219,7 @@ func scanFunction(sc scanner) (*Function, error) {
 	return &f, nil
 }
 
-func (s *sqlStore) PutFunction(ctx context.Context, f *Function) error {
+func (s *sqlStore) PutFunction(ctx context.Context, f *function.Stored) error {
 	if f.Name == "" {
 		return fmt.Errorf("store: put function: empty name")
 	}
@@ -231,18 +233,18 @@ func (s *sqlStore) PutFunction(ctx context.Context, f *Function) error {
 	return nil
 }
 
-func (s *sqlStore) GetFunction(ctx context.Context, name string) (*Function, error) {
+func (s *sqlStore) GetFunction(ctx context.Context, name string) (*function.Stored, error) {
 	f, err := scanFunction(s.c.queryRow(ctx, `SELECT `+functionCols+` FROM functions WHERE name = ?`, name))
 	if err != nil {
 		if s.c.isNoRows(err) {
-			return nil, fmt.Errorf("function %s: %w", name, ErrNotFound)
+			return nil, fmt.Errorf("function %s: %w", name, function.ErrNotStored)
 		}
 		return nil, fmt.Errorf("store: get function %s from %s: %w", name, s.name, err)
 	}
 	return f, nil
 }
 
-func (s *sqlStore) ListFunctions(ctx context.Context) ([]*Function, error) {
+func (s *sqlStore) ListFunctions(ctx context.Context) ([]*function.Stored, error) {
 	// The zips stay in the database: a list of many functions would otherwise load
 	// them all.
 	return list(ctx, s, "functions", `SELECT name, config, '', code_sha256, code_size, last_modified
@@ -255,7 +257,7 @@ func (s *sqlStore) DeleteFunction(ctx context.Context, name string) error {
 		return fmt.Errorf("store: delete function %s from %s: %w", name, s.name, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("function %s: %w", name, ErrNotFound)
+		return fmt.Errorf("function %s: %w", name, function.ErrNotStored)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // testStore is the behaviour every Store must have. open returns a new, empty store
@@ -422,12 +423,12 @@ func testSecrets(t *testing.T, st Store) {
 func testFunctions(t *testing.T, st Store) {
 	ctx := context.Background()
 	code := bytes.Repeat([]byte{0, 'P', 'K', 0xfe}, 256<<10) // 1 MiB with NULs and high bytes
-	f := &Function{Name: "orders", Config: []byte(`{"Runtime":"provided.al2023"}`), Code: code,
+	f := &function.Stored{Name: "orders", Config: []byte(`{"Runtime":"provided.al2023"}`), Code: code,
 		CodeSHA256: "abc=", CodeSize: int64(len(code)), LastModified: ts}
 	if err := st.PutFunction(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	check := func(got, want *Function, withCode bool) {
+	check := func(got, want *function.Stored, withCode bool) {
 		t.Helper()
 		if got.Name != want.Name || !bytes.Equal(got.Config, want.Config) || got.CodeSHA256 != want.CodeSHA256 ||
 			got.CodeSize != want.CodeSize || !got.LastModified.Equal(want.LastModified) {
@@ -446,14 +447,14 @@ func testFunctions(t *testing.T, st Store) {
 	}
 	check(got, f, true)
 
-	f2 := &Function{Name: "orders", Config: []byte(`{}`), Code: []byte("zip2"), CodeSHA256: "def=", CodeSize: 4,
+	f2 := &function.Stored{Name: "orders", Config: []byte(`{}`), Code: []byte("zip2"), CodeSHA256: "def=", CodeSize: 4,
 		LastModified: ts.Add(time.Hour)}
 	if err := st.PutFunction(ctx, f2); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.GetFunction(ctx, "orders")
 	check(got, f2, true)
-	a := &Function{Name: "a", Code: []byte("z"), CodeSize: 1}
+	a := &function.Stored{Name: "a", Code: []byte("z"), CodeSize: 1}
 	if err := st.PutFunction(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -467,16 +468,16 @@ func testFunctions(t *testing.T, st Store) {
 	check(list[0], a, false)
 	check(list[1], f2, false)
 
-	if _, err := st.GetFunction(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := st.GetFunction(ctx, "nope"); !errors.Is(err, function.ErrNotStored) {
 		t.Fatalf("get unknown: got %v, want ErrNotFound", err)
 	}
 	if err := st.DeleteFunction(ctx, "orders"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeleteFunction(ctx, "orders"); !errors.Is(err, ErrNotFound) {
+	if err := st.DeleteFunction(ctx, "orders"); !errors.Is(err, function.ErrNotStored) {
 		t.Fatalf("delete twice: got %v, want ErrNotFound", err)
 	}
-	if err := st.PutFunction(ctx, &Function{}); err == nil {
+	if err := st.PutFunction(ctx, &function.Stored{}); err == nil {
 		t.Fatal("function without a name accepted")
 	}
 }
@@ -486,7 +487,7 @@ func testReopen(t *testing.T, first Store, reopen func() (Store, error)) {
 	ctx := context.Background()
 	m := sampleMapping("r1", "fn", "arn")
 	s := sampleSecret("keep")
-	f := &Function{Name: "fn", Config: []byte(`{}`), Code: []byte("zip"), CodeSHA256: "x", CodeSize: 3, LastModified: ts}
+	f := &function.Stored{Name: "fn", Config: []byte(`{}`), Code: []byte("zip"), CodeSHA256: "x", CodeSize: 3, LastModified: ts}
 	if err := first.CreateMapping(ctx, m); err != nil {
 		t.Fatal(err)
 	}
