@@ -3,7 +3,9 @@ package esm
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mqtrigger/mqtrigger/function"
@@ -75,6 +77,9 @@ func (c *Config) Validate() error {
 	if err := c.validateQueues(); err != nil {
 		return err
 	}
+	if err := c.validateControlChars(); err != nil {
+		return err
+	}
 	if err := c.validateAccess(); err != nil {
 		return err
 	}
@@ -133,6 +138,20 @@ func (c *Config) Validate() error {
 	}
 	if c.KMSKeyArn != "" && !kmsPattern.MatchString(c.KMSKeyArn) {
 		return constraint("kMSKeyArn", c.KMSKeyArn, "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+	}
+	return nil
+}
+
+// validateControlChars refuses control characters (NUL above all, which no
+// broker destination and no PostgreSQL text column can hold) in the strings that
+// are kept as they are given.
+func (c *Config) validateControlChars() error {
+	for _, f := range []struct{ field, value string }{
+		{"queues", c.Queue()}, {"eventSourceArn", c.EventSourceArn}, {"kMSKeyArn", c.KMSKeyArn},
+	} {
+		if strings.IndexFunc(f.value, unicode.IsControl) >= 0 {
+			return constraint(f.field, strconv.QuoteToASCII(f.value), "Member must not contain control characters")
+		}
 	}
 	return nil
 }
