@@ -54,6 +54,8 @@ type Result struct {
 	Moved        int            `json:"Moved"`        // messages moved back
 	MovedByQueue map[string]int `json:"MovedByQueue"` // moved, per original queue
 	Skipped      int            `json:"Skipped"`      // messages left in the dead-letter queue
+	// SkippedByReason counts the skipped messages per reason.
+	SkippedByReason map[string]int `json:"SkippedByReason"`
 	// SkippedMessages lists the first MaxSkipList skipped messages.
 	SkippedMessages []Skip `json:"SkippedMessages"`
 }
@@ -91,7 +93,7 @@ func Selector(ids []string) string {
 // before it; the batch in progress is rolled back (or, with an error matching
 // openwire.ErrCommitInDoubt, either fully moved or not at all).
 func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, error) {
-	res := Result{MovedByQueue: map[string]int{}, SkippedMessages: []Skip{}}
+	res := Result{MovedByQueue: map[string]int{}, SkippedByReason: map[string]int{}, SkippedMessages: []Skip{}}
 	if opts.DLQ == "" {
 		opts.DLQ = DefaultQueue
 	}
@@ -161,6 +163,7 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 			// Left unacknowledged: it goes back to the dead-letter queue
 			// when the consumer closes.
 			res.Skipped++
+			res.SkippedByReason[reason]++
 			if len(res.SkippedMessages) < MaxSkipList {
 				res.SkippedMessages = append(res.SkippedMessages, Skip{MessageID: m.ID, Reason: reason})
 			}
@@ -202,13 +205,14 @@ func skipReason(m *openwire.Message, wanted map[string]bool) string {
 }
 
 // copyOf is the message to send back: body, headers and properties as the
-// producer sent them, without the broker's dlqDeliveryFailureCause (a later
-// failure sets a new one) and without an expiration (the broker cleared it on
+// producer sent them, without the properties the broker added when it
+// dead-lettered it (dlqDeliveryFailureCause, originalExpiration: a later
+// failure sets them anew) and without an expiration (the broker cleared it on
 // the dead-lettered copy, or the copy would expire again at once).
 func copyOf(m *openwire.Message) *openwire.Message {
 	props := make(map[string]any, len(m.Properties))
 	for k, v := range m.Properties {
-		if k != "dlqDeliveryFailureCause" {
+		if k != "dlqDeliveryFailureCause" && k != "originalExpiration" {
 			props[k] = v
 		}
 	}

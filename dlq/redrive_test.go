@@ -60,7 +60,7 @@ func TestRedriveByQueueAndID(t *testing.T) {
 		t.Fatalf("%s holds %d messages, want 3", q1, len(back))
 	}
 	for i, m := range back {
-		if m.Text != fmt.Sprint("a", i) || m.Properties["run"] != run || m.Properties["dlqDeliveryFailureCause"] != nil || m.RedeliveryCounter != 0 {
+		if m.Text != fmt.Sprint("a", i) || m.Properties["run"] != run || m.Properties["dlqDeliveryFailureCause"] != nil || m.Properties["originalExpiration"] != nil || m.RedeliveryCounter != 0 {
 			t.Fatalf("moved message %d: %q %v redelivery %d", i, m.Text, m.Properties, m.RedeliveryCounter)
 		}
 	}

@@ -24,7 +24,13 @@ func DeadLetter(t testing.TB, conn *openwire.Conn, queue, cause string, msgs []*
 		t.Fatal(err)
 	}
 	defer s.Close(ctx)
-	p, err := s.NewProducer(ctx)
+	// sent in transactions of 500: thousands of messages in seconds
+	ts, err := conn.NewSession(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close(ctx)
+	p, err := ts.NewProducer(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +40,11 @@ func DeadLetter(t testing.TB, conn *openwire.Conn, queue, cause string, msgs []*
 			t.Fatal(err)
 		}
 		ids[i] = m.ID
+		if i%500 == 499 || i == len(msgs)-1 {
+			if err := ts.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	k, err := s.NewConsumer(ctx, queue, openwire.ConsumerOptions{Prefetch: 200})
 	if err != nil {
