@@ -30,7 +30,8 @@ type Options struct {
 	// shows them: the id of the dead-lettered copy, which is the original's).
 	IDs []string
 	// Queues, when set, limits the redrive to messages whose original
-	// destination is one of these queues.
+	// destination is one of these queues (or matches one of these wildcards
+	// or composites: MatchQueue).
 	Queues []string
 	// BatchSize is the number of messages moved per transaction (default 100).
 	BatchSize int
@@ -103,10 +104,6 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 	if opts.Wait <= 0 {
 		opts.Wait = 2 * time.Second
 	}
-	wanted := map[string]bool{}
-	for _, q := range opts.Queues {
-		wanted[q] = true
-	}
 	sess, err := conn.NewSession(ctx, true)
 	if err != nil {
 		return res, fmt.Errorf("redrive: %w", err)
@@ -159,7 +156,7 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 			}
 			return res, fmt.Errorf("redrive: reading %s: %w", opts.DLQ, err)
 		}
-		if reason := skipReason(m, wanted); reason != "" {
+		if reason := skipReason(m, opts.Queues); reason != "" {
 			// Left unacknowledged: it goes back to the dead-letter queue
 			// when the consumer closes.
 			res.Skipped++
@@ -190,18 +187,27 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 	return res, nil
 }
 
-func skipReason(m *openwire.Message, wanted map[string]bool) string {
+func skipReason(m *openwire.Message, queues []string) string {
 	switch {
 	case m.OriginalDestination == nil || m.OriginalDestination.Name == "":
 		return ReasonNoOriginal
 	case m.OriginalDestination.Kind != openwire.DestQueue:
 		return ReasonTopic
-	case len(wanted) > 0 && !wanted[m.OriginalDestination.Name]:
+	case len(queues) > 0 && !matchAny(queues, m.OriginalDestination.Name):
 		return ReasonOtherQueue
 	case m.Kind != openwire.KindText && m.Kind != openwire.KindBytes && m.Kind != openwire.KindMap && m.Kind != openwire.KindPlain:
 		return ReasonUnsupported
 	}
 	return ""
+}
+
+func matchAny(patterns []string, queue string) bool {
+	for _, p := range patterns {
+		if MatchQueue(p, queue) {
+			return true
+		}
+	}
+	return false
 }
 
 // copyOf is the message to send back: body, headers and properties as the

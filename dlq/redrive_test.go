@@ -132,3 +132,19 @@ func hasSkip(r dlq.Result, id, reason string) bool {
 	}
 	return false
 }
+
+func TestMatchQueue(t *testing.T) {
+	for _, c := range []struct {
+		p, q string
+		ok   bool
+	}{
+		{"orders", "orders", true}, {"orders", "orders.eu", false}, {"orders.>", "orders.eu", true},
+		{"orders.>", "orders.eu.x", true}, {"orders.>", "orders", false}, {"orders.*", "orders.eu", true},
+		{"orders.*", "orders.eu.x", false}, {"a,b", "b", true}, {"a, b", "b", true}, {"a,b", "c", false},
+		{"*.eu", "orders.eu", true}, {"*.eu", "orders.us", false},
+	} {
+		if got := dlq.MatchQueue(c.p, c.q); got != c.ok {
+			t.Errorf("MatchQueue(%q, %q) = %v", c.p, c.q, got)
+		}
+	}
+}
