@@ -70,6 +70,7 @@ const (
 	ReasonTopic       = "its original destination is a topic: sending it back would deliver it to every subscriber again"
 	ReasonOtherQueue  = "its original queue is not one of those selected"
 	ReasonUnsupported = "its body kind cannot be sent by this client (object or stream message)"
+	ReasonAgain       = "dead-lettered again during this redrive: the consumer of its queue still fails it"
 )
 
 // RedeliveryPolicy of the redrive's consumer: never dead-letter, since the
@@ -124,6 +125,10 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 		return res, fmt.Errorf("redrive: reading %s: %w", opts.DLQ, err)
 	}
 	pending := map[string]int{} // moved in the open transaction, per queue
+	// The ids of the copies sent: a copy that fails again comes back to the
+	// dead-letter queue under its id, and moving it once more would loop for
+	// as long as its consumer fails.
+	sent := map[string]bool{}
 	inBatch := 0
 	commit := func() error {
 		if inBatch == 0 {
@@ -147,16 +152,28 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 		return nil
 	}
 	for {
-		rctx, cancel := context.WithTimeout(ctx, opts.Wait)
-		m, err := cons.Receive(rctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-				break // nothing more to move
+		m := cons.TryReceive()
+		if m == nil {
+			// a lull: commit what is moved before waiting for more
+			if err := commit(); err != nil {
+				return res, err
 			}
-			return res, fmt.Errorf("redrive: reading %s: %w", opts.DLQ, err)
+			rctx, cancel := context.WithTimeout(ctx, opts.Wait)
+			var err error
+			m, err = cons.Receive(rctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+					break // nothing more to move
+				}
+				return res, fmt.Errorf("redrive: reading %s: %w", opts.DLQ, err)
+			}
 		}
-		if reason := skipReason(m, opts.Queues); reason != "" {
+		reason := skipReason(m, opts.Queues)
+		if sent[m.ID] {
+			reason = ReasonAgain
+		}
+		if reason != "" {
 			// Left unacknowledged: it goes back to the dead-letter queue
 			// when the consumer closes.
 			res.Skipped++
@@ -167,9 +184,11 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 			continue
 		}
 		dest := *m.OriginalDestination
-		if err := prod.Send(ctx, dest, copyOf(m)); err != nil {
+		out := copyOf(m)
+		if err := prod.Send(ctx, dest, out); err != nil {
 			return res, fmt.Errorf("redrive: sending %s back to %s: %w", m.ID, dest, err)
 		}
+		sent[out.ID] = true
 		if err := cons.Ack(ctx, m); err != nil {
 			return res, fmt.Errorf("redrive: %w", err)
 		}
@@ -180,9 +199,6 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 				return res, err
 			}
 		}
-	}
-	if err := commit(); err != nil {
-		return res, err
 	}
 	return res, nil
 }

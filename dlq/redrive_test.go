@@ -148,3 +148,47 @@ func TestMatchQueue(t *testing.T) {
 		}
 	}
 }
+
+// Redriving while the queue's consumer still fails the messages does not
+// loop: a copy dead-lettered again is left in the DLQ, counted with the reason.
+func TestRedriveStopsOnMessagesFailingAgain(t *testing.T) {
+	c := dial(t)
+	run := fmt.Sprint("again", time.Now().UnixNano())
+	q := "dlq.test." + run
+	dlqtest.DeadLetter(t, c, q, "boom", dlqtest.Texts(run, "x0", "x1", "x2"))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// a consumer that still fails everything
+	s, err := c.NewSession(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.NewConsumer(ctx, q, openwire.ConsumerOptions{Prefetch: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := k.Receive(fctx)
+			if err != nil {
+				return
+			}
+			_ = k.Poison(fctx, "still broken", m)
+		}
+	}()
+	res, err := dlq.Redrive(ctx, c, dlq.Options{Queues: []string{q}, Wait: 2 * time.Second})
+	stop()
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != 3 || res.SkippedByReason[dlq.ReasonAgain] != 3 {
+		t.Fatalf("%+v", res)
+	}
+	if left := dlqtest.Browse(t, c, dlq.DefaultQueue, runSel(run)); len(left) != 3 {
+		t.Fatalf("DLQ holds %d of the run, want 3", len(left))
+	}
+}
