@@ -141,3 +141,41 @@ func TestBrowserClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A failover reconnect ends a browse (a new one would start from the head
+// again): Next returns ErrStale, and a new browser sees the whole queue.
+func TestBrowserEndsOnReconnect(t *testing.T) {
+	ctx := testCtx(t, 120*time.Second)
+	r := dialRestartable(t, ctx)
+	q := newQueue(t)
+	texts := make([]string, 10)
+	for i := range texts {
+		texts[i] = fmt.Sprint("m", i)
+	}
+	sendTexts(t, r.c, Queue(q), texts...)
+	s := mustSession(t, r.c, false)
+	b, err := s.NewBrowser(ctx, q, BrowserOptions{Prefetch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := b.Next(ctx); err != nil || m.Text != "m0" {
+		t.Fatalf("first: %v %v", m, err)
+	}
+	r.restart(t)
+	for {
+		_, err := b.Next(ctx)
+		if err == nil {
+			continue // copies that arrived before the link was lost
+		}
+		if !errors.Is(err, ErrStale) {
+			t.Fatalf("Next after a reconnect: %v, want ErrStale", err)
+		}
+		break
+	}
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := browseAll(t, s, q, BrowserOptions{}); len(got) != 10 {
+		t.Fatalf("browse after the reconnect: %d messages, want 10", len(got))
+	}
+}
