@@ -85,6 +85,10 @@ func (a *API) redriveMapping(w http.ResponseWriter, r *http.Request, id string, 
 	if a.opts.Redrive == nil {
 		return awserr.New(http.StatusServiceUnavailable, "ServiceException", "redrive is not available on this server")
 	}
+	if len(m.Queues) == 0 {
+		// never redrive every queue's messages for a mapping that names none
+		return awserr.InvalidParameter("mapping %s has no queue to redrive to", m.UUID)
+	}
 	opts.Queues = m.Queues
 	res, err := a.opts.Redrive(r.Context(), m, opts)
 	if err != nil {
