@@ -59,6 +59,8 @@ type Result struct {
 	SkippedByReason map[string]int `json:"SkippedByReason"`
 	// SkippedMessages lists the first MaxSkipList skipped messages.
 	SkippedMessages []Skip `json:"SkippedMessages"`
+	// NotFound lists the Options.IDs the dead-letter queue did not hold.
+	NotFound []string `json:"NotFound,omitempty"`
 }
 
 // MaxSkipList bounds Result.SkippedMessages.
@@ -129,6 +131,7 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 	// dead-letter queue under its id, and moving it once more would loop for
 	// as long as its consumer fails.
 	sent := map[string]bool{}
+	seen := map[string]bool{} // ids received, for Result.NotFound
 	inBatch := 0
 	commit := func() error {
 		if inBatch == 0 {
@@ -169,6 +172,7 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 				return res, fmt.Errorf("redrive: reading %s: %w", opts.DLQ, err)
 			}
 		}
+		seen[m.ID] = true
 		reason := skipReason(m, opts.Queues)
 		if sent[m.ID] {
 			reason = ReasonAgain
@@ -198,6 +202,11 @@ func Redrive(ctx context.Context, conn *openwire.Conn, opts Options) (Result, er
 			if err := commit(); err != nil {
 				return res, err
 			}
+		}
+	}
+	for _, id := range opts.IDs {
+		if !seen[id] {
+			res.NotFound = append(res.NotFound, id)
 		}
 	}
 	return res, nil

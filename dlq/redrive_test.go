@@ -71,11 +71,11 @@ func TestRedriveByQueueAndID(t *testing.T) {
 		t.Fatalf("DLQ holds %d of the run, want 2", len(left))
 	}
 
-	res, err = dlq.Redrive(ctx, c, dlq.Options{IDs: []string{idsB[1]}, Wait: time.Second})
+	res, err = dlq.Redrive(ctx, c, dlq.Options{IDs: []string{idsB[1], "ID:nowhere-1:1:1:1:1"}, Wait: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Moved != 1 || res.MovedByQueue[q2] != 1 || res.Skipped != 0 {
+	if res.Moved != 1 || res.MovedByQueue[q2] != 1 || res.Skipped != 0 || len(res.NotFound) != 1 || res.NotFound[0] != "ID:nowhere-1:1:1:1:1" {
 		t.Fatalf("by id: %+v", res)
 	}
 	if got := dlqtest.Browse(t, c, q2, ""); len(got) != 1 || got[0].Text != "b1" {

@@ -207,3 +207,22 @@ func TestRedriveKilledMidway(t *testing.T) {
 		t.Fatalf("%d still in the DLQ", len(left))
 	}
 }
+
+func TestDLQCommandsHelp(t *testing.T) {
+	for _, c := range []struct{ cmd, want string }{
+		{"browse", "Usage: mqtrigger browse [flags] QUEUE"},
+		{"redrive", "exactly once: still in the dead-letter queue"},
+	} {
+		code, out, errOut := runCmd("help", c.cmd)
+		if code != 0 || !strings.Contains(out, c.want) || errOut != "" {
+			t.Errorf("help %s: exit %d, stdout %q, stderr %q", c.cmd, code, out, errOut)
+		}
+	}
+	if code, _, errOut := runCmd("redrive", "orders"); code != 2 || !strings.Contains(errOut, "queues go with --queue") {
+		t.Errorf("redrive orders: exit %d %s", code, errOut)
+	}
+	_, out, _ := runCmd("--help")
+	if !strings.Contains(out, "mqtrigger browse [flags] QUEUE") || !strings.Contains(out, "mqtrigger redrive [flags]") {
+		t.Errorf("usage lacks the commands:\n%s", out)
+	}
+}

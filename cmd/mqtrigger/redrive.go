@@ -100,6 +100,9 @@ func printRedrive(w io.Writer, from string, r dlq.Result) {
 	for _, q := range r.Queues() {
 		fmt.Fprintf(w, "  %d to %s\n", r.MovedByQueue[q], q)
 	}
+	if len(r.NotFound) > 0 {
+		fmt.Fprintf(w, "not in %s: %s\n", from, strings.Join(r.NotFound, ", "))
+	}
 	if r.Skipped == 0 {
 		return
 	}
