@@ -58,6 +58,10 @@ func classify(r *http.Request) operation {
 		}
 	case strings.HasPrefix(p, esmPath+"/"):
 		id := strings.TrimPrefix(p, esmPath+"/")
+		if uuid, ok := strings.CutSuffix(id, "/redrive"); ok && r.Method == http.MethodPost && !strings.Contains(uuid, "/") {
+			// mqtrigger's extension (esm_redrive.go)
+			return operation{name: "RedriveEventSourceMapping", service: serviceLambda, uuid: uuid}
+		}
 		if strings.Contains(id, "/") {
 			break
 		}
