@@ -182,7 +182,7 @@ func smRefused(op string, body []byte) error {
 	switch {
 	case op == "CreateSecret" && in.ForceOverwriteReplicaSecret:
 		return smUnsupported("ForceOverwriteReplicaSecret", "there are no replica regions.")
-	case op == "CreateSecret" && in.Type != "":
+	case (op == "CreateSecret" || op == "UpdateSecret") && in.Type != "":
 		return smUnsupported("Type", "secrets managed by other services are not kept here.")
 	case op == "PutSecretValue" && in.RotationToken != "":
 		return smUnsupported("RotationToken", "rotation is not supported.")

@@ -497,6 +497,8 @@ func TestSecretsManagerRefusesUnsupportedMembers(t *testing.T) {
 	if err != nil || aws.ToString(d.KmsKeyId) != "alias/k" {
 		t.Fatalf("KmsKeyId: %v %+v", err, d)
 	}
+	_, err = e.sm.UpdateSecret(ctx, &secretsmanager.UpdateSecretInput{SecretId: aws.String("r"), Type: aws.String("aws:x")})
+	apiError(t, err, "InvalidParameterException", 400, "Type")
 	_, err = e.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String("r"), SecretString: aws.String("w"), RotationToken: aws.String("rt")})
 	apiError(t, err, "InvalidParameterException", 400, "RotationToken")
 	_, err = e.sm.ListSecrets(ctx, &secretsmanager.ListSecretsInput{SortBy: smtypes.SortByTypeCreatedDate})
