@@ -128,8 +128,9 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 		}
 		return awserr.New(http.StatusInternalServerError, "InternalServiceError", "%s failed: %v", op, err)
 	}
-	if op == "UpdateSecret" && a.opts.SecretChanged != nil {
-		if o, ok := out.(map[string]any); ok && o["VersionId"] != nil {
+	// A new or rolled-back current value: mappings that use the secret reconnect.
+	if a.opts.SecretChanged != nil {
+		if o, ok := out.(map[string]any); ok && ((op == "UpdateSecret" && o["VersionId"] != nil) || op == "UpdateSecretVersionStage") {
 			a.opts.SecretChanged(o["ARN"].(string))
 		}
 	}

@@ -31,6 +31,12 @@ type (
 		ResourcePolicy    string
 		BlockPublicPolicy *bool
 	}
+	smStage struct {
+		SecretId            string
+		VersionStage        string
+		MoveToVersionId     string
+		RemoveFromVersionId string
+	}
 	smListVersions struct {
 		SecretId          string
 		MaxResults        int
@@ -136,6 +142,17 @@ func smMore(ctx context.Context, m *secrets.Manager, op string, body []byte) (ou
 			return nil, true, err
 		}
 		arn, name, err := m.Restore(ctx, in.SecretId)
+		if err != nil {
+			return nil, true, err
+		}
+		return arnName(arn, name), true, nil
+	case "UpdateSecretVersionStage":
+		var in smStage
+		if err := decode(&in); err != nil {
+			return nil, true, err
+		}
+		arn, name, err := m.UpdateVersionStage(ctx, secrets.StageInput{SecretID: in.SecretId, VersionStage: in.VersionStage,
+			MoveToVersionID: in.MoveToVersionId, RemoveFromVersionID: in.RemoveFromVersionId})
 		if err != nil {
 			return nil, true, err
 		}

@@ -561,3 +561,95 @@ func TestSecretsManagerAWSCLI(t *testing.T) {
 		t.Fatalf("list-secret-version-ids: %v", o)
 	}
 }
+
+// tfUpdateVersionStages is resourceSecretVersionUpdate: the labels added to and
+// removed from a version's declared version_stages.
+func tfUpdateVersionStages(t *testing.T, sm *secretsmanager.Client, secretID, versionID string, add, del []string) {
+	t.Helper()
+	ctx := context.Background()
+	listed := false
+	for _, stage := range add {
+		in := &secretsmanager.UpdateSecretVersionStageInput{MoveToVersionId: aws.String(versionID), SecretId: aws.String(secretID), VersionStage: aws.String(stage)}
+		if !listed && stage == "AWSCURRENT" {
+			p := secretsmanager.NewListSecretVersionIdsPaginator(sm, &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String(secretID)})
+			current := ""
+			for p.HasMorePages() && current == "" {
+				page, err := p.NextPage(ctx)
+				if err != nil {
+					t.Fatalf("ListSecretVersionIds: %v", err)
+				}
+				for _, v := range page.Versions {
+					for _, s := range v.VersionStages {
+						if s == "AWSCURRENT" {
+							current = aws.ToString(v.VersionId)
+						}
+					}
+				}
+			}
+			in.RemoveFromVersionId = aws.String(current)
+			listed = true
+		}
+		if _, err := sm.UpdateSecretVersionStage(ctx, in); err != nil {
+			t.Fatalf("UpdateSecretVersionStage add %s: %v", stage, err)
+		}
+	}
+	for _, stage := range del {
+		if stage == "AWSCURRENT" || (listed && stage == "AWSPREVIOUS") {
+			continue
+		}
+		if _, err := sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{RemoveFromVersionId: aws.String(versionID), SecretId: aws.String(secretID), VersionStage: aws.String(stage)}); err != nil {
+			t.Fatalf("UpdateSecretVersionStage remove %s: %v", stage, err)
+		}
+	}
+}
+
+// A rollback: the older aws_secretsmanager_secret_version is declared with
+// version_stages = ["AWSCURRENT"], then the newer one is destroyed.
+func TestTerraformSecretVersionRollback(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	secretID := tfCreateSecret(t, e.sm, tfSecret{name: "orders/rollback"})
+	v1 := tfCreateVersion(t, e.sm, secretID, "one", "", nil, 6)
+	v2 := tfCreateVersion(t, e.sm, secretID, "two", "", nil, 7)
+	st, _ := tfReadVersion(t, e.sm, secretID, v1)
+	if !reflect.DeepEqual(st.stages, []string{"AWSPREVIOUS"}) {
+		t.Fatalf("v1 before rollback: %+v", st)
+	}
+	// Plan: version_stages ["AWSPREVIOUS"] (read) -> ["AWSCURRENT"] (declared).
+	tfUpdateVersionStages(t, e.sm, secretID, v1, []string{"AWSCURRENT"}, []string{"AWSPREVIOUS"})
+	st, _ = tfReadVersion(t, e.sm, secretID, v1)
+	if st.secretString != "one" || !reflect.DeepEqual(st.stages, []string{"AWSCURRENT"}) {
+		t.Fatalf("v1 after rollback: %+v", st)
+	}
+	cur, err := e.sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+	if err != nil || aws.ToString(cur.VersionId) != v1 {
+		t.Fatalf("current after rollback: %v %+v", err, cur)
+	}
+	st2, _ := tfReadVersion(t, e.sm, secretID, v2)
+	if !reflect.DeepEqual(st2.stages, []string{"AWSPREVIOUS"}) {
+		t.Fatalf("v2 after rollback: %+v", st2)
+	}
+	// Destroy v2 (its state now reads version_stages ["AWSPREVIOUS"]): the label
+	// comes off and the version is gone.
+	if _, err := e.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{RemoveFromVersionId: aws.String(v2), SecretId: aws.String(secretID), VersionStage: aws.String("AWSPREVIOUS")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, gone := tfReadVersion(t, e.sm, secretID, v2); !gone {
+		t.Fatal("v2 readable after destroy")
+	}
+	ids, err := e.sm.ListSecretVersionIds(ctx, &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String(secretID)})
+	if err != nil || len(ids.Versions) != 1 || aws.ToString(ids.Versions[0].VersionId) != v1 {
+		t.Fatalf("versions after destroy: %v %+v", err, ids)
+	}
+
+	// AWS's refusals.
+	_, err = e.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{RemoveFromVersionId: aws.String(v1), SecretId: aws.String(secretID), VersionStage: aws.String("AWSCURRENT")})
+	apiError(t, err, "InvalidParameterException", 400, "You can only move staging label AWSCURRENT to a different secret version. It can't be completely removed.")
+	v3 := tfCreateVersion(t, e.sm, secretID, "three", "", nil, 8)
+	_, err = e.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{MoveToVersionId: aws.String(v1), SecretId: aws.String(secretID), VersionStage: aws.String("AWSCURRENT")})
+	apiError(t, err, "InvalidParameterException", 400, "The parameter RemoveFromVersionId can't be empty. Staging label AWSCURRENT is currently attached to version "+v3)
+	_, err = e.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{MoveToVersionId: aws.String("nope-nope-nope-nope-nope-nope-nope"), SecretId: aws.String(secretID), VersionStage: aws.String("AWSCURRENT")})
+	apiError(t, err, "ResourceNotFoundException", 400, "VersionId: nope-nope")
+	_, err = e.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{MoveToVersionId: aws.String(v1), SecretId: aws.String(secretID), VersionStage: aws.String("AWSPENDING")})
+	apiError(t, err, "InvalidParameterException", 400, "AWSPENDING")
+}
