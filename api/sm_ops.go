@@ -170,10 +170,11 @@ func smMore(ctx context.Context, m *secrets.Manager, op string, body []byte) (ou
 			VersionId     string        `json:"VersionId"`
 			VersionStages []string      `json:"VersionStages"`
 			CreatedDate   *epochSeconds `json:"CreatedDate,omitempty"`
+			KmsKeyIds     []string      `json:"KmsKeyIds"`
 		}
 		vs := make([]version, 0, len(res.Versions))
 		for _, v := range res.Versions {
-			vs = append(vs, version{v.VersionID, v.VersionStages, epoch(v.CreatedDate)})
+			vs = append(vs, version{v.VersionID, v.VersionStages, epoch(v.CreatedDate), v.KmsKeyIDs})
 		}
 		o := map[string]any{"ARN": res.ARN, "Name": res.Name, "Versions": vs}
 		if res.NextToken != "" {

@@ -176,6 +176,7 @@ type VersionEntry struct {
 	VersionID     string
 	VersionStages []string
 	CreatedDate   time.Time
+	KmsKeyIDs     []string // the secret's KMS key ID as given, or AWS's "DefaultEncryptionKey"
 }
 
 // VersionList is ListSecretVersionIds' response; NextToken is empty on the last page.
@@ -186,7 +187,7 @@ type VersionList struct {
 	NextToken string
 }
 
-// ListVersionIDs lists a secret's versions, the current one first. The store keeps
+// ListVersionIDs lists a secret's versions, oldest first, as AWS does. The store keeps
 // only the AWSCURRENT and AWSPREVIOUS versions, so there are never deprecated ones
 // to include.
 func (m *Manager) ListVersionIDs(ctx context.Context, secretID string, maxResults int, nextToken string) (*VersionList, error) {
@@ -201,11 +202,15 @@ func (m *Manager) ListVersionIDs(ctx context.Context, secretID string, maxResult
 		return nil, err
 	}
 	all := []VersionEntry{}
-	if sec.VersionID != "" {
-		all = append(all, VersionEntry{sec.VersionID, []string{StageCurrent}, sec.VersionCreatedDate})
+	keys := []string{"DefaultEncryptionKey"} // AWS's name for the default key
+	if sec.KmsKeyID != "" {
+		keys = []string{sec.KmsKeyID}
 	}
 	if sec.PreviousVersionID != "" {
-		all = append(all, VersionEntry{sec.PreviousVersionID, []string{StagePrevious}, sec.PreviousCreatedDate})
+		all = append(all, VersionEntry{sec.PreviousVersionID, []string{StagePrevious}, sec.PreviousCreatedDate, keys})
+	}
+	if sec.VersionID != "" {
+		all = append(all, VersionEntry{sec.VersionID, []string{StageCurrent}, sec.VersionCreatedDate, keys})
 	}
 	if nextToken != "" {
 		after := decodeToken(nextToken)
