@@ -108,14 +108,11 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 	}
 	var out any
 	err := smRefused(op, body)
-	switch {
-	case err != nil:
-	default:
+	if err == nil {
 		var ok bool
-		if out, ok, err = smMore(ctx, m, op, body); ok {
-			break
+		if out, ok, err = smMore(ctx, m, op, body); !ok {
+			err = a.smFirst(ctx, op, body, &out)
 		}
-		err = a.smFirst(ctx, op, body, &out)
 	}
 	if err != nil {
 		var se *secrets.Error
