@@ -202,6 +202,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, body []byte) *awserr.Error {
+	// First: both services have a TagResource and an UntagResource.
+	if op.service == serviceSecretsManager {
+		return a.secretsManager(w, r, op.name, body)
+	}
 	switch op.name {
 	case "CreateEventSourceMapping":
 		return a.createMapping(w, r, body)
@@ -221,9 +225,6 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, bod
 		return a.tagResource(w, r, op.arn, body)
 	case "UntagResource":
 		return a.untagResource(w, r, op.arn)
-	}
-	if op.service == serviceSecretsManager {
-		return a.secretsManager(w, r, op.name, body)
 	}
 	if op.functions && a.opts.Functions != nil {
 		return a.functionsOperation(w, r, op, body)

@@ -21,6 +21,7 @@ const (
 var smOperations = map[string]bool{
 	"CreateSecret": true, "GetSecretValue": true, "PutSecretValue": true, "DeleteSecret": true,
 	"ListSecrets": true, "DescribeSecret": true,
+	"UpdateSecret": true, "TagResource": true, "UntagResource": true, "GetResourcePolicy": true, "PutResourcePolicy": true, "DeleteResourcePolicy": true, "RestoreSecret": true, "ListSecretVersionIds": true, "UpdateSecretVersionStage": true,
 }
 
 // operation is what a request asks for, known before it is authenticated.

@@ -110,14 +110,15 @@ func list[T any](ctx context.Context, s *sqlStore, what, q string, args []any, s
 
 const secretCols = `arn, name, description, version_id, value, created_date, last_changed_date, tags,
 	version_created_date, previous_version_id, previous_value, previous_created_date,
-	deleted_date, deletion_date, version`
+	deleted_date, deletion_date, version, kms_key_id, resource_policy`
 
 func scanSecret(sc scanner) (*Secret, error) {
 	var s Secret
 	var tags string
 	var created, changed, vcreated, pcreated, deleted, deletion int64
 	if err := sc.Scan(&s.ARN, &s.Name, &s.Description, &s.VersionID, &s.Value, &created, &changed, &tags,
-		&vcreated, &s.PreviousVersionID, &s.PreviousValue, &pcreated, &deleted, &deletion, &s.Version); err != nil {
+		&vcreated, &s.PreviousVersionID, &s.PreviousValue, &pcreated, &deleted, &deletion, &s.Version,
+		&s.KmsKeyID, &s.ResourcePolicy); err != nil {
 		return nil, err
 	}
 	s.Value = nilIfEmpty(s.Value)
@@ -136,11 +137,11 @@ func (s *sqlStore) CreateSecret(ctx context.Context, sec *Secret) error {
 		return fmt.Errorf("store: create secret: empty ARN or name")
 	}
 	_, err := s.c.exec(ctx, `INSERT INTO secrets (`+secretCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		sec.ARN, sec.Name, sec.Description, sec.VersionID, blob(sec.Value), toNanos(sec.CreatedDate),
 		toNanos(sec.LastChangedDate), string(sec.Tags), toNanos(sec.VersionCreatedDate),
 		sec.PreviousVersionID, blob(sec.PreviousValue), toNanos(sec.PreviousCreatedDate),
-		toNanos(sec.DeletedDate), toNanos(sec.DeletionDate))
+		toNanos(sec.DeletedDate), toNanos(sec.DeletionDate), sec.KmsKeyID, sec.ResourcePolicy)
 	if err != nil {
 		if s.c.isUnique(err) {
 			return fmt.Errorf("secret %s: %w", sec.Name, ErrExists)
@@ -166,12 +167,13 @@ func (s *sqlStore) GetSecret(ctx context.Context, nameOrARN string) (*Secret, er
 func (s *sqlStore) UpdateSecret(ctx context.Context, sec *Secret) error {
 	n, err := s.c.exec(ctx, `UPDATE secrets SET name = ?, description = ?, version_id = ?, value = ?,
 		created_date = ?, last_changed_date = ?, tags = ?, version_created_date = ?, previous_version_id = ?,
-		previous_value = ?, previous_created_date = ?, deleted_date = ?, deletion_date = ?, version = version + 1
+		previous_value = ?, previous_created_date = ?, deleted_date = ?, deletion_date = ?, kms_key_id = ?,
+		resource_policy = ?, version = version + 1
 		WHERE arn = ? AND version = ?`,
 		sec.Name, sec.Description, sec.VersionID, blob(sec.Value), toNanos(sec.CreatedDate),
 		toNanos(sec.LastChangedDate), string(sec.Tags), toNanos(sec.VersionCreatedDate), sec.PreviousVersionID,
 		blob(sec.PreviousValue), toNanos(sec.PreviousCreatedDate), toNanos(sec.DeletedDate),
-		toNanos(sec.DeletionDate), sec.ARN, sec.Version)
+		toNanos(sec.DeletionDate), sec.KmsKeyID, sec.ResourcePolicy, sec.ARN, sec.Version)
 	if err != nil {
 		if s.c.isUnique(err) {
 			return fmt.Errorf("secret %s: %w", sec.Name, ErrExists)

@@ -80,6 +80,8 @@ type Secret struct {
 	PreviousCreatedDate time.Time
 	DeletedDate         time.Time // zero unless the secret is scheduled for deletion
 	DeletionDate        time.Time // when a scheduled secret goes for good
+	KmsKeyID            string    // as the client gave it; "" for the default key
+	ResourcePolicy      string    // JSON as the client gave it; "" when there is none
 	// Version counts writes: CreateSecret sets 1; UpdateSecret writes s only if the
 	// stored Version equals s.Version, and increments it (ErrConflict otherwise).
 	Version int64
