@@ -61,6 +61,8 @@ type harnessOptions struct {
 	broker    *brokertest.Broker
 	brokerURL string // default broker.URL
 	functions []function.Spec
+	// maxInvocation is esm.Options.MaxInvocationTime (0: the default).
+	maxInvocation time.Duration
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -115,6 +117,8 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		ResyncInterval: time.Second,
 		IdleTimeout:    time.Second,
 		RetryDelay:     time.Second,
+
+		MaxInvocationTime: o.maxInvocation,
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

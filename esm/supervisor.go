@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,15 @@ type Options struct {
 	IdleTimeout time.Duration
 	// RetryDelay bounds the backoff between attempts to reach a broker. Default 30s.
 	RetryDelay time.Duration
+	// MaxInvocationTime caps one invocation from a mapping, whatever the function's
+	// own timeout: Lambda's 14 minutes for MQ event sources (DefaultMaxInvocationTime).
+	// A capped invocation fails its batch as a timed-out function does.
+	MaxInvocationTime time.Duration
 }
+
+// DefaultMaxInvocationTime is Lambda's limit on one invocation from an Amazon MQ
+// event source mapping: 14 minutes, below the 15 a function may be configured with.
+const DefaultMaxInvocationTime = 14 * time.Minute
 
 // Supervisor keeps the running consumers equal to the stored mappings.
 type Supervisor struct {
@@ -102,6 +111,9 @@ func NewSupervisor(opts Options) *Supervisor {
 	}
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = 30 * time.Second
+	}
+	if opts.MaxInvocationTime <= 0 {
+		opts.MaxInvocationTime = DefaultMaxInvocationTime
 	}
 	m := newMetrics(opts.Registerer)
 	return &Supervisor{
@@ -369,6 +381,40 @@ func (e *Supervisor) setState(ctx context.Context, uuid, state, reason, result s
 			return
 		}
 	}
+}
+
+// faulty tells whether a stored reason and result describe a fault that a mapping
+// consuming again disproves: a stopping reason or a lost connection. A failed
+// function call stays true until the next batch says otherwise.
+func faulty(reason, result string) bool {
+	return (reason != "" && reason != ReasonUserInitiated) || strings.HasPrefix(result, resultConnectionError)
+}
+
+// clearFault records OK for a mapping whose stored state shows a fault (see faulty)
+// and returns the reason and result now stored; ok is false if the store could not
+// be read.
+func (e *Supervisor) clearFault(uuid string) (reason, result string, ok bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for attempt := 0; attempt < 10; attempt++ {
+		rec, err := e.opts.Store.GetMapping(ctx, uuid)
+		if err != nil {
+			return "", "", false
+		}
+		if !faulty(rec.StateTransitionReason, rec.LastProcessingResult) {
+			return rec.StateTransitionReason, rec.LastProcessingResult, true
+		}
+		rec.StateTransitionReason, rec.LastProcessingResult = ReasonUserInitiated, ResultOK
+		err = e.opts.Store.UpdateMapping(ctx, rec)
+		if err == nil {
+			return rec.StateTransitionReason, rec.LastProcessingResult, true
+		}
+		if !errors.Is(err, ErrConflict) {
+			e.log.Error("recording mapping state failed", "mapping", uuid, "err", err)
+			return "", "", false
+		}
+	}
+	return "", "", false
 }
 
 // report records a running mapping's processing result or fault, without changing

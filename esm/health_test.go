@@ -1,0 +1,118 @@
+package esm_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/queuetest"
+)
+
+// Idle mappings (no message to process) say OK again as soon as their consumers
+// are subscribed after a broker restart, instead of keeping the connection error.
+func TestIdleMappingsClearConnectionErrorOnSubscribe(t *testing.T) {
+	b := brokertest.Start(t, brokertest.Options{})
+	rec := newRecorder(t, nil)
+	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{rec.spec("fn")}})
+	var ids []string
+	for i := 0; i < 3; i++ {
+		ids = append(ids, h.create(esm.Config{FunctionName: "fn", Queues: []string{queueName(t)}}))
+	}
+	consuming := func(id string) int { return strings.Count(h.logs.String(), "msg=consuming mapping="+id) }
+	checkfor.Within(t, 20*time.Second, func() error {
+		for _, id := range ids {
+			if consuming(id) != 1 {
+				return fmt.Errorf("mapping %s not consuming yet", id)
+			}
+		}
+		return nil
+	})
+	if err := b.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	checkfor.Within(t, 30*time.Second, func() error {
+		for _, id := range ids {
+			if r := h.mapping(id).LastProcessingResult; !strings.HasPrefix(r, "PROBLEM: Connection error.") {
+				return fmt.Errorf("mapping %s: result %q, want the connection error", id, r)
+			}
+		}
+		return nil
+	})
+	if err := b.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		checkfor.Within(t, 60*time.Second, func() error {
+			if n := consuming(id); n < 2 {
+				return fmt.Errorf("mapping %s: not subscribed again", id)
+			}
+			return nil
+		})
+		// Subscribed: the truth is stored within a couple of seconds, with no batch.
+		checkfor.Within(t, 2*time.Second, func() error {
+			m := h.mapping(id)
+			if m.LastProcessingResult != esm.ResultOK || m.StateTransitionReason != esm.ReasonUserInitiated {
+				return fmt.Errorf("mapping %s: result %q, reason %s", id, m.LastProcessingResult, m.StateTransitionReason)
+			}
+			return nil
+		})
+	}
+	if n := rec.total(); n != 0 {
+		t.Fatalf("the function got %d messages; the mappings were idle", n)
+	}
+}
+
+// An invocation from a mapping is cut at MaxInvocationTime even when the
+// function's own timeout is longer; the batch fails as a timed-out function does
+// and its message is redelivered.
+func TestInvocationCappedForMappings(t *testing.T) {
+	var calls atomic.Int32
+	firstEnded := make(chan time.Duration, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.ReadAll(req.Body)
+		if calls.Add(1) == 1 {
+			start := time.Now()
+			select { // hangs until the caller gives up
+			case <-req.Context().Done():
+			case <-time.After(25 * time.Second):
+			}
+			firstEnded <- time.Since(start)
+			return
+		}
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	const limit = 500 * time.Millisecond
+	h := newHarness(t, harnessOptions{
+		functions:     []function.Spec{{Name: "slow", URL: srv.URL, Timeout: 30 * time.Second}},
+		maxInvocation: limit,
+	})
+	q := queueName(t)
+	id := h.create(esm.Config{FunctionName: "slow", Queues: []string{q}, BatchSize: 1})
+	t.Cleanup(func() { t.Logf("mapping %s", id) })
+	queuetest.Send(t, h.broker, q, queuetest.Text("m"))
+	select {
+	case d := <-firstEnded:
+		if d < limit/2 || d > 10*time.Second {
+			t.Fatalf("the first invocation ran %v; want it cut at about %v (the function's timeout is 30s)", d, limit)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first invocation was not cut")
+	}
+	checkfor.Within(t, 20*time.Second, func() error {
+		if n := calls.Load(); n < 2 {
+			return fmt.Errorf("%d invocations; the capped batch must be redelivered", n)
+		}
+		return nil
+	})
+	waitQueueEmpty(t, h.broker, q, 20*time.Second)
+}
