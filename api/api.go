@@ -64,6 +64,9 @@ type Options struct {
 	// SecretChanged is called with a secret's ARN after its value changed, so
 	// mappings stopped by refused credentials retry at once.
 	SecretChanged func(arn string)
+	// FunctionChanged is called with a function's name after it was created or its
+	// code or configuration changed, so mappings stopped for want of it retry at once.
+	FunctionChanged func(name string)
 	// Metrics receives the API's collectors and is served at /metrics; nil: a new registry.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger // nil: slog.Default()

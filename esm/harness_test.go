@@ -28,12 +28,17 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/esmfunctions"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
+	"github.com/mqtrigger/mqtrigger/internal/testhandler"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(brokertest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := brokertest.Main(m)
+	testhandler.Cleanup()
+	os.Exit(code)
+}
 
 const (
 	region    = "us-east-1"
@@ -63,6 +68,7 @@ type harnessOptions struct {
 	functions []function.Spec
 	// maxInvocation is esm.Options.MaxInvocationTime (0: the default).
 	maxInvocation time.Duration
+	retryDelay    time.Duration // default 1s
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -116,10 +122,13 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		Logger:         logger,
 		ResyncInterval: time.Second,
 		IdleTimeout:    time.Second,
-		RetryDelay:     time.Second,
+		RetryDelay:     o.retryDelay,
 
 		MaxInvocationTime: o.maxInvocation,
 	})
+	if o.retryDelay == 0 {
+		o.retryDelay = time.Second
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); h.sup.Run(runCtx) }()

@@ -1,6 +1,7 @@
 package esm_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
+	"github.com/mqtrigger/mqtrigger/internal/testhandler"
 )
 
 // Idle mappings (no message to process) say OK again as soon as their consumers
@@ -115,4 +117,51 @@ func TestInvocationCappedForMappings(t *testing.T) {
 		return nil
 	})
 	waitQueueEmpty(t, h.broker, q, 20*time.Second)
+}
+
+// A mapping whose function was deleted stops with FUNCTION_CONFIG_NOT_VALID; when
+// the function is created again, FunctionChanged heals the mapping at once, not
+// after RetryDelay.
+func TestFunctionChangedHealsAtOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{retryDelay: 10 * time.Minute})
+	ctx := context.Background()
+	zipped := testhandler.Zip(t)
+	createFn := func() {
+		t.Helper()
+		role := "arn:aws:iam::123456789012:role/lambda"
+		_, err := h.functions.Create(ctx, function.CreateInput{
+			Name: "healme", Runtime: "provided.al2023", Role: &role, Handler: "bootstrap",
+			Code: &function.Code{ZipFile: zipped},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	createFn()
+	q := queueName(t)
+	id := h.create(esm.Config{FunctionName: "healme", Queues: []string{q}, BatchSize: 1})
+	queuetest.Send(t, h.broker, q, queuetest.Text("one"))
+	waitQueueEmpty(t, h.broker, q, 30*time.Second)
+
+	if err := h.functions.Delete(ctx, "healme"); err != nil {
+		t.Fatal(err)
+	}
+	queuetest.Send(t, h.broker, q, queuetest.Text("two"))
+	checkfor.Within(t, 30*time.Second, func() error {
+		if m := h.mapping(id); m.StateTransitionReason != esm.ReasonFunctionConfigInvalid {
+			return fmt.Errorf("reason %s (%q), want FUNCTION_CONFIG_NOT_VALID", m.StateTransitionReason, m.LastProcessingResult)
+		}
+		return nil
+	})
+
+	createFn()
+	h.sup.FunctionChanged("healme")
+	// RetryDelay is 10 minutes: only FunctionChanged can bring the message through.
+	waitQueueEmpty(t, h.broker, q, 20*time.Second)
+	checkfor.Within(t, 10*time.Second, func() error {
+		if m := h.mapping(id); m.StateTransitionReason != esm.ReasonUserInitiated {
+			return fmt.Errorf("reason %s (%q) after the function came back", m.StateTransitionReason, m.LastProcessingResult)
+		}
+		return nil
+	})
 }

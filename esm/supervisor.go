@@ -151,6 +151,19 @@ func (e *Supervisor) SecretChanged(arn string) {
 	}
 }
 
+// FunctionChanged tells the supervisor a function was created or changed: mappings
+// of it that wait to retry after it was missing or could not run try again now
+// instead of after RetryDelay.
+func (e *Supervisor) FunctionChanged(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.runners {
+		if r.cfg.FunctionName == name {
+			r.retryNow()
+		}
+	}
+}
+
 // Run supervises mappings until ctx is cancelled, then stops every mapping's
 // consumers: in-flight batches finish, unacknowledged messages go back to the broker.
 func (e *Supervisor) Run(ctx context.Context) error {

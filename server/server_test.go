@@ -57,6 +57,8 @@ func (s *settler) Notify(m *esm.Mapping) { s.ch <- m.UUID }
 
 func (s *settler) SecretChanged(string) {}
 
+func (s *settler) FunctionChanged(string) {}
+
 func (s *settler) state() (ran, ended bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
