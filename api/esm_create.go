@@ -37,7 +37,7 @@ func (a *API) createMapping(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	m.FunctionName = name
 	if err := m.Validate(); err != nil {
-		return awserr.InvalidParameter("%s", err.Error())
+		return invalidMapping(err)
 	}
 	if e := a.checkRefs(r.Context(), m, true, true, true); e != nil {
 		return e

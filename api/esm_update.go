@@ -43,7 +43,7 @@ func (a *API) updateMapping(w http.ResponseWriter, r *http.Request, id string, b
 			m.SetFunction(fnName, fnArn)
 		}
 		if err := m.Validate(); err != nil {
-			return false, awserr.InvalidParameter("%s", err.Error())
+			return false, invalidMapping(err)
 		}
 		if attempt == 0 {
 			if e := a.checkRefs(r.Context(), m, false, req.SourceAccessConfigurations != nil, req.FilterCriteria != nil); e != nil {

@@ -165,3 +165,37 @@ func TestFunctionChangedHealsAtOnce(t *testing.T) {
 		return nil
 	})
 }
+
+// Wildcard and composite queue names are consumed on purpose: queues created after
+// the mapping started are consumed too, and each record's destination names the
+// queue its message came from.
+func TestWildcardAndCompositeQueues(t *testing.T) {
+	rec := newRecorder(t, nil)
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	base := queueName(t)
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{base + ".>"}, BatchSize: 1})
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{base + "-x," + base + "-y"}, BatchSize: 1})
+	// Created by these sends, after the consumers subscribed.
+	sent := map[string]string{
+		"eu": base + ".eu", "us-east": base + ".us.east", "x": base + "-x", "y": base + "-y",
+	}
+	for body, q := range sent {
+		queuetest.Send(t, h.broker, q, queuetest.Text(body))
+	}
+	checkfor.Within(t, 30*time.Second, func() error {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		got := map[string]string{}
+		for _, inv := range rec.invocations {
+			for _, m := range inv {
+				got[decode(m.Data)] = m.Destination.PhysicalName
+			}
+		}
+		for body, q := range sent {
+			if got[body] != q {
+				return fmt.Errorf("message %q: destination %q, want %q (got %v)", body, got[body], q, got)
+			}
+		}
+		return nil
+	})
+}
