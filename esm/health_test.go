@@ -17,6 +17,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
 	"github.com/mqtrigger/mqtrigger/internal/testhandler"
+	"github.com/mqtrigger/mqtrigger/secrets"
 )
 
 // Idle mappings (no message to process) say OK again as soon as their consumers
@@ -198,4 +199,43 @@ func TestWildcardAndCompositeQueues(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A secret whose value is not JSON stops the mapping with EVENT_SOURCE_AUTHN_ERROR
+// and a result that names the secret once and says what is wrong.
+func TestNonJSONSecretNamedOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	out, err := h.secrets.Create(context.Background(), secrets.CreateInput{Name: "not-json", SecretString: "admin:admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{queueName(t)},
+		SourceAccessConfigurations: []esm.SourceAccessConfiguration{{Type: "BASIC_AUTH", URI: out.ARN}}})
+	checkfor.Within(t, 20*time.Second, func() error {
+		m := h.mapping(id)
+		if m.StateTransitionReason != esm.ReasonEventSourceAuthnError {
+			return fmt.Errorf("reason %q, result %q", m.StateTransitionReason, m.LastProcessingResult)
+		}
+		if n := strings.Count(m.LastProcessingResult, out.ARN); n != 1 || !strings.Contains(m.LastProcessingResult, "not a JSON object") {
+			return fmt.Errorf("result %q names the secret %d times", m.LastProcessingResult, n)
+		}
+		return nil
+	})
+}
+
+// Each user change of a mapping leaves one line in the engine log once carried out.
+func TestStateChangesLogged(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{queueName(t)}})
+	count := func(what string) int { return strings.Count(h.logs.String(), `msg="mapping `+what+`" component=esm mapping=`+id) }
+	h.update(id, esm.StateDisabling, func(m *esm.Mapping) { m.Enabled = false })
+	h.waitState(id, esm.StateDisabled)
+	h.update(id, esm.StateEnabling, func(m *esm.Mapping) { m.Enabled = true })
+	h.waitState(id, esm.StateEnabled)
+	time.Sleep(2 * time.Second) // two resyncs of the harness, which must not log again
+	for what, want := range map[string]int{"created": 1, "disabled": 1, "enabled": 1} {
+		if n := count(what); n != want {
+			t.Errorf("%d %q lines, want %d", n, what, want)
+		}
+	}
 }

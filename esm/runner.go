@@ -161,7 +161,8 @@ func (r *runner) session(ctx context.Context) error {
 	secret := r.cfg.SecretARN()
 	user, password, err := r.e.opts.Credentials.BasicAuth(ctx, secret)
 	if err != nil {
-		return &fault{ReasonEventSourceAuthnError, fmt.Errorf("reading BASIC_AUTH secret %s: %w", secret, err)}
+		// The error names the secret already (see Credentials).
+		return &fault{ReasonEventSourceAuthnError, err}
 	}
 	// A missing function stops the mapping before it takes any message, so no message
 	// is redelivered (and eventually dead-lettered) for want of a function. A

@@ -41,7 +41,8 @@ type Result struct {
 // missing or cannot run as configured.
 var ErrFunctionConfig = errors.New("function cannot be run as configured")
 
-// Credentials reads a BASIC_AUTH secret; *secrets.Manager is one.
+// Credentials reads a BASIC_AUTH secret; *secrets.Manager is one. Its errors name
+// the secret, as the mapping's LastProcessingResult shows them.
 type Credentials interface {
 	BasicAuth(ctx context.Context, secretARN string) (username, password string, err error)
 }
@@ -279,11 +280,13 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 		e.stopRunner(uuid)
 		if m.State != StateDisabled {
 			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
+			e.logSettled(m, StateDisabled)
 		}
 	default: // Creating, Enabling, Updating, Enabled
 		if !m.Enabled {
 			e.stopRunner(uuid)
 			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
+			e.logSettled(m, StateDisabled)
 			return
 		}
 		fresh := e.replaceRunner(m)
@@ -291,6 +294,7 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 		// reports (a refused password, a missing function) is not overwritten.
 		if m.State != StateEnabled {
 			e.setState(ctx, uuid, StateEnabled, ReasonUserInitiated, "")
+			e.logSettled(m, StateEnabled)
 		}
 		if fresh != nil {
 			e.mu.Lock()
@@ -302,6 +306,16 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 			fresh.start(parent)
 		}
 	}
+}
+
+// logSettled writes the engine log's one line for a user's change of a mapping,
+// once the supervisor has carried it out.
+func (e *Supervisor) logSettled(m *Mapping, to string) {
+	what := map[string]string{StateCreating: "created", StateEnabling: "enabled", StateUpdating: "updated", StateDisabling: "disabled"}[m.State]
+	if what == "" {
+		what = map[string]string{StateEnabled: "enabled", StateDisabled: "disabled"}[to]
+	}
+	e.log.Info("mapping "+what, "mapping", m.UUID, "function", m.FunctionName, "queue", m.Queue(), "state", to)
 }
 
 // replaceRunner returns a new, not yet started runner for the mapping, or nil when
