@@ -227,7 +227,9 @@ func TestNonJSONSecretNamedOnce(t *testing.T) {
 func TestStateChangesLogged(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	id := h.create(esm.Config{FunctionName: "fn", Queues: []string{queueName(t)}})
-	count := func(what string) int { return strings.Count(h.logs.String(), `msg="mapping `+what+`" component=esm mapping=`+id) }
+	count := func(what string) int {
+		return strings.Count(h.logs.String(), `msg="mapping `+what+`" component=esm mapping=`+id)
+	}
 	h.update(id, esm.StateDisabling, func(m *esm.Mapping) { m.Enabled = false })
 	h.waitState(id, esm.StateDisabled)
 	h.update(id, esm.StateEnabling, func(m *esm.Mapping) { m.Enabled = true })
