@@ -39,6 +39,12 @@ func (a *API) updateMapping(w http.ResponseWriter, r *http.Request, id string, b
 		if e := applyUpdate(&m.Config, &req); e != nil {
 			return false, e
 		}
+		if req.ScalingConfig != nil {
+			// The tag keeps the ordered mode through updates of the concurrency.
+			if e := applyOrdered(&m.Config, m.Tags, req.ScalingConfig.MaximumConcurrency); e != nil {
+				return false, e
+			}
+		}
 		if fnName != "" {
 			m.SetFunction(fnName, fnArn)
 		}
