@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
@@ -239,5 +241,62 @@ func TestStateChangesLogged(t *testing.T) {
 		if n := count(what); n != want {
 			t.Errorf("%d %q lines, want %d", n, what, want)
 		}
+	}
+}
+
+// A message in flight (with the function) when the broker restarts comes back marked
+// redelivered when the broker persists the mark (persistJMSRedelivered, which
+// scripts/activemq sets), and looks new without it: ActiveMQ keeps the redelivery
+// counter of an unacknowledged message only in memory otherwise.
+func TestRedeliveredAcrossBrokerRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		persist bool
+	}{{"persistJMSRedelivered", true}, {"ActiveMQ default", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := brokertest.Start(t, brokertest.Options{NoPersistRedelivered: !tc.persist})
+			release := make(chan struct{})
+			var first atomic.Bool
+			rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
+				if first.CompareAndSwap(false, true) {
+					<-release // in flight while the broker restarts
+				}
+				return 200, "{}"
+			})
+			h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{rec.spec("fn")}})
+			q := queueName(t)
+			h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 1})
+			queuetest.Send(t, b, q, queuetest.Text("in-flight"))
+			checkfor.Within(t, 20*time.Second, func() error {
+				if !first.Load() {
+					return fmt.Errorf("not invoked yet")
+				}
+				return nil
+			})
+			if err := b.Halt(); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if err := b.Resume(); err != nil {
+				t.Fatal(err)
+			}
+			checkfor.Within(t, 60*time.Second, func() error {
+				if n := len(rec.batchSizes()); n < 2 {
+					return fmt.Errorf("%d invocations; the message must come back after the restart", n)
+				}
+				return nil
+			})
+			rec.mu.Lock()
+			got := rec.invocations[1][0]
+			firstSeen := rec.invocations[0][0]
+			rec.mu.Unlock()
+			if firstSeen.Redelivered {
+				t.Fatal("the first delivery is marked redelivered")
+			}
+			if got.Redelivered != tc.persist {
+				t.Fatalf("after the restart redelivered=%v, want %v", got.Redelivered, tc.persist)
+			}
+			waitQueueEmpty(t, b, q, 30*time.Second)
+		})
 	}
 }
