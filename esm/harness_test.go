@@ -105,6 +105,9 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.functions = fns
 	t.Cleanup(func() { fns.Close() })
 
+	if o.retryDelay == 0 {
+		o.retryDelay = time.Second
+	}
 	policy := openwire.DefaultRedeliveryPolicy()
 	policy.InitialRedeliveryDelay = 20 * time.Millisecond
 	policy.RedeliveryDelay = 20 * time.Millisecond
@@ -126,9 +129,6 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 
 		MaxInvocationTime: o.maxInvocation,
 	})
-	if o.retryDelay == 0 {
-		o.retryDelay = time.Second
-	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); h.sup.Run(runCtx) }()
