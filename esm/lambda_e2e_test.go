@@ -75,9 +75,9 @@ func TestJavaToLambdaFunction(t *testing.T) {
 	fn := function.Spec{Name: "recorder", Command: []string{buildRecorder(t)}, Timeout: 30 * time.Second,
 		Environment: map[string]string{"RECORD_DIR": recordDir}}
 	// ActiveMQ's default policy: with persistJMSRedelivered (scripts/activemq's
-	// default) the broker marked a third of this stream's persistent messages
-	// redelivered on their only delivery to the function, and this test checks that
-	// every field arrives as sent.
+	// default) the broker marks messages it handed to a consumer's prefetch buffer
+	// redelivered even if they come back unread (about 1,500 of this stream, in
+	// blocks of one prefetch), and this test checks that every field arrives as sent.
 	b := brokertest.Start(t, brokertest.Options{NoPersistRedelivered: true})
 	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{fn}})
 	q := queueName(t)
