@@ -317,6 +317,9 @@ func (r *runner) record(reason, result string) {
 // consumes again. It asks the store, not the runner's cache: a fault may have been
 // recorded by an earlier runner (before a restart or an update).
 func (r *runner) recordHealthy() {
+	// Under resultMu, so no batch's result lands between the store's answer and the
+	// cache. It runs in the first worker before its first batch, which is the only
+	// one that waits.
 	r.resultMu.Lock()
 	defer r.resultMu.Unlock()
 	reason, result, ok := r.e.clearFault(r.m.UUID)
