@@ -67,6 +67,9 @@ type Options struct {
 	// Redrive runs the redrive extension (esm_redrive.go); nil: it answers
 	// ServiceException 503.
 	Redrive Redriver
+	// FunctionChanged is called with a function's name after it was created or its
+	// code or configuration changed, so mappings stopped for want of it retry at once.
+	FunctionChanged func(name string)
 	// Metrics receives the API's collectors and is served at /metrics; nil: a new registry.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger // nil: slog.Default()

@@ -33,8 +33,11 @@
 //   - EventSourceArn must be the ARN of a broker in the configuration.
 //   - ScalingConfig.MaximumConcurrency is accepted from 1 to 1000 (default 5, Lambda's
 //     fixed concurrency for ActiveMQ). Lambda's range, for SQS, starts at 2; 1 runs one
-//     batch at a time and so keeps the queue's order. (The AWS CLI checks Lambda's
-//     minimum of 2 itself; the SDKs for Go and others send 1.)
+//     batch at a time and so keeps the queue's order. (The AWS CLI and boto3 check
+//     Lambda's minimum of 2 themselves; for them the tag OrderedTag,
+//     mqtrigger:ordered=true, sets 1: see ordered.go.)
+//   - Queues takes one name, which may be an ActiveMQ wildcard (orders.>) or composite
+//     (a,b); destination options (Q?consumer.prefetchSize=1) are refused.
 //   - MaximumRetryAttempts is the most redeliveries of a failed message before the
 //     broker dead-letters it: default 6 (ActiveMQ's and Lambda's), -1 for no limit. It
 //     is always returned, with its effective value.
@@ -47,5 +50,9 @@
 //     returned in mapping responses, as on Lambda.
 //   - Model constraint violations (batch size, batching window, queues, ...) answer
 //     InvalidParameterValueException with Lambda's "1 validation error detected: ..."
-//     text; a missing or malformed FunctionName answers ValidationException.
+//     text; a missing or malformed FunctionName, an EventSourceArn that fails the
+//     pattern and a queue name with options answer ValidationException.
+//   - CreateFunction, UpdateFunctionCode and UpdateFunctionConfiguration call
+//     Options.FunctionChanged, so mappings stopped for want of the function retry at
+//     once.
 package api

@@ -85,6 +85,16 @@ func applyUpdate(c *esm.Config, u *updateRequest) *awserr.Error {
 	return nil
 }
 
+// invalidMapping answers a mapping that fails esm's Validate with the code Lambda
+// uses for that check.
+func invalidMapping(err error) *awserr.Error {
+	var ve *esm.ValidationError
+	if errors.As(err, &ve) && ve.Code != "" {
+		return awserr.New(http.StatusBadRequest, ve.Code, "%s", ve.Message)
+	}
+	return awserr.InvalidParameter("%s", err.Error())
+}
+
 // checkRefs checks what Validate cannot: the broker is configured, the BASIC_AUTH
 // secret exists and the filter patterns compile (kept in c for the supervisor).
 func (a *API) checkRefs(ctx context.Context, c *esm.Mapping, broker, secret, filters bool) *awserr.Error {
@@ -127,7 +137,7 @@ func (a *API) checkDuplicate(ctx context.Context, c *esm.Mapping, self string) *
 		return awserr.Service("list mappings: %v", err)
 	}
 	for _, m := range rows {
-		if m.UUID == self || m.State == esm.StateDeleting || m.Queue() != c.Queue() {
+		if m.UUID == self || m.State == esm.StateDeleting || esm.QueueKey(m.Queue()) != esm.QueueKey(c.Queue()) {
 			continue
 		}
 		return awserr.Conflict("An event source mapping with MQ arn (\" %s \"), queue (\" %s \") and function (\" %s \") already exists. Please update or delete the existing mapping with UUID %s",

@@ -30,6 +30,16 @@ func (a *API) createMapping(w http.ResponseWriter, r *http.Request, body []byte)
 	if e := applyUpdate(&m.Config, &req.updateRequest); e != nil {
 		return e
 	}
+	if e := checkOrderedValue(req.Tags); e != nil {
+		return e
+	}
+	var explicit *int
+	if req.ScalingConfig != nil {
+		explicit = req.ScalingConfig.MaximumConcurrency
+	}
+	if e := applyOrdered(&m.Config, req.Tags, explicit); e != nil {
+		return e
+	}
 	m.SetDefaults()
 	name, e := a.functionName(m.FunctionName)
 	if e != nil {
@@ -37,7 +47,7 @@ func (a *API) createMapping(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	m.FunctionName = name
 	if err := m.Validate(); err != nil {
-		return awserr.InvalidParameter("%s", err.Error())
+		return invalidMapping(err)
 	}
 	if e := a.checkRefs(r.Context(), m, true, true, true); e != nil {
 		return e

@@ -305,6 +305,19 @@ func TestCreateErrors(t *testing.T) {
 		{"no queue", func(in *lambda.CreateEventSourceMappingInput) { in.Queues = nil }, ipv, 400, "Queues is required"},
 		{"two queues", func(in *lambda.CreateEventSourceMappingInput) { in.Queues = []string{"a", "b"} }, ipv, 400, "at 'queues' failed to satisfy constraint: Member must have length less than or equal to 1"},
 		{"no event source", func(in *lambda.CreateEventSourceMappingInput) { in.EventSourceArn = nil }, ipv, 400, "Unrecognized event source."},
+		{"11-digit account", func(in *lambda.CreateEventSourceMappingInput) {
+			in.EventSourceArn = aws.String("arn:aws:mq:us-east-1:12345678901:broker:ExampleMQBroker:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9")
+		}, "ValidationException", 400, "at 'eventSourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*)"},
+		{"11-digit account, said", func(in *lambda.CreateEventSourceMappingInput) {
+			in.EventSourceArn = aws.String("arn:aws:mq:us-east-1:12345678901:broker:ExampleMQBroker:b-1")
+		}, "ValidationException", 400, `(the account id must be 12 digits, not "12345678901")`},
+		{"bad region", func(in *lambda.CreateEventSourceMappingInput) {
+			in.EventSourceArn = aws.String("arn:aws:mq:useast1:123456789012:broker:ExampleMQBroker:b-1")
+		}, "ValidationException", 400, `(the region "useast1" is not a region name such as us-east-1)`},
+		{"destination options", func(in *lambda.CreateEventSourceMappingInput) { in.Queues = []string{"Q?consumer.prefetchSize=1"} }, "ValidationException", 400,
+			`a queue name may not carry ActiveMQ destination options ("consumer.prefetchSize=1" after '?')`},
+		{"empty composite member", func(in *lambda.CreateEventSourceMappingInput) { in.Queues = []string{"a,,b"} }, "ValidationException", 400, "each queue of a composite"},
+		{"topic in a composite", func(in *lambda.CreateEventSourceMappingInput) { in.Queues = []string{"a,topic://t"} }, "ValidationException", 400, "without a queue:// or topic:// prefix"},
 		{"unknown broker", func(in *lambda.CreateEventSourceMappingInput) {
 			in.EventSourceArn = aws.String("arn:aws:mq:us-east-1:123456789012:broker:Nope:b-1")
 		}, ipv, 400, "is not a configured broker"},
@@ -373,6 +386,20 @@ func TestDuplicateAndNotFound(t *testing.T) {
 	// Another queue, or another function, is another mapping.
 	if _, err := e.lambda.CreateEventSourceMapping(ctx, e.createInput("OtherQueue", sec)); err != nil {
 		t.Fatal(err)
+	}
+	// A composite names the same queues whatever their order; a wildcard is compared
+	// as written, so it may overlap a plain queue (the broker gives each message to
+	// one of the two).
+	comp, err := e.lambda.CreateEventSourceMapping(ctx, e.createInput("a,b", sec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.lambda.CreateEventSourceMapping(ctx, e.createInput("b,a", sec))
+	apiError(t, err, "ResourceConflictException", 409, "Please update or delete the existing mapping with UUID "+aws.ToString(comp.UUID))
+	for _, q := range []string{"Example.*", "Example.>", "a,b,c"} {
+		if _, err := e.lambda.CreateEventSourceMapping(ctx, e.createInput(q, sec)); err != nil {
+			t.Fatalf("queue %q: %v", q, err)
+		}
 	}
 	in := e.createInput("ExampleQueue", sec)
 	in.FunctionName = aws.String("other-fn")

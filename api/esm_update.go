@@ -39,11 +39,17 @@ func (a *API) updateMapping(w http.ResponseWriter, r *http.Request, id string, b
 		if e := applyUpdate(&m.Config, &req); e != nil {
 			return false, e
 		}
+		if req.ScalingConfig != nil {
+			// The tag keeps the ordered mode through updates of the concurrency.
+			if e := applyOrdered(&m.Config, m.Tags, req.ScalingConfig.MaximumConcurrency); e != nil {
+				return false, e
+			}
+		}
 		if fnName != "" {
 			m.SetFunction(fnName, fnArn)
 		}
 		if err := m.Validate(); err != nil {
-			return false, awserr.InvalidParameter("%s", err.Error())
+			return false, invalidMapping(err)
 		}
 		if attempt == 0 {
 			if e := a.checkRefs(r.Context(), m, false, req.SourceAccessConfigurations != nil, req.FilterCriteria != nil); e != nil {

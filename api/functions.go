@@ -179,3 +179,11 @@ func decodeFunctionRequest(body []byte, v any) *awserr.Error {
 	}
 	return nil
 }
+
+// functionChanged tells the supervisor, if there is one, that the function now
+// exists as configured.
+func (a *API) functionChanged(name string) {
+	if a.opts.FunctionChanged != nil {
+		a.opts.FunctionChanged(name)
+	}
+}

@@ -57,6 +57,7 @@ func (a *API) createFunction(w http.ResponseWriter, r *http.Request, body []byte
 	if err != nil {
 		return functionError(n.Name, err)
 	}
+	a.functionChanged(n.Name)
 	writeJSON(w, http.StatusCreated, "application/json", renderFunction(c, true))
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -364,5 +365,40 @@ func TestFunctionRoutes(t *testing.T) {
 	if resp.status != http.StatusNotFound || resp.header.Get("x-amzn-ErrorType") != "UnknownOperationException" ||
 		!strings.Contains(resp.raw, "PATCH /2015-03-31/functions/f is not an operation of the Lambda functions API") {
 		t.Fatalf("PATCH: %d %v %s", resp.status, resp.header, resp.raw)
+	}
+}
+
+// CreateFunction and both updates tell the supervisor the function changed (so
+// mappings stopped for want of it retry at once); a failed create does not.
+func TestFunctionChangedNotified(t *testing.T) {
+	e := newFunctionsEnv(t)
+	ctx := context.Background()
+	code, err := lambdazip.Bootstrap([]byte("#!/bin/sh\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := func() []string {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return append([]string(nil), e.changed...)
+	}
+	in := &lambda.CreateFunctionInput{
+		FunctionName: aws.String("arn:aws:lambda:us-east-1:123456789012:function:healed"), Runtime: types.RuntimeProvidedal2,
+		Role: aws.String(testRole), Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: code},
+	}
+	if _, err := e.lambda.CreateFunction(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.lambda.CreateFunction(ctx, in); err == nil {
+		t.Fatal("a second CreateFunction succeeded")
+	}
+	if _, err := e.lambda.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("healed"), ZipFile: code}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.lambda.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("healed"), Timeout: aws.Int32(5)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := changed(); !reflect.DeepEqual(got, []string{"healed", "healed", "healed"}) {
+		t.Fatalf("FunctionChanged got %q, want the plain name three times", got)
 	}
 }

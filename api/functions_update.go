@@ -30,6 +30,7 @@ func (a *API) updateFunctionCode(w http.ResponseWriter, r *http.Request, label s
 	if err != nil {
 		return functionError(name, err)
 	}
+	a.functionChanged(name)
 	writeJSON(w, http.StatusOK, "application/json", renderFunction(c, true))
 	return nil
 }
@@ -54,6 +55,7 @@ func (a *API) updateFunctionConfiguration(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return functionError(name, err)
 	}
+	a.functionChanged(name)
 	writeJSON(w, http.StatusOK, "application/json", renderFunction(c, true))
 	return nil
 }

@@ -58,6 +58,7 @@ type env struct {
 
 	mu       sync.Mutex
 	notified []string
+	changed  []string // FunctionChanged's names
 }
 
 func newEnv(t *testing.T) *env {
@@ -121,6 +122,11 @@ brokers:
 		Notify: func(m *esm.Mapping) {
 			e.mu.Lock()
 			e.notified = append(e.notified, m.UUID)
+			e.mu.Unlock()
+		},
+		FunctionChanged: func(name string) {
+			e.mu.Lock()
+			e.changed = append(e.changed, name)
 			e.mu.Unlock()
 		},
 		Metrics: e.metrics,

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -128,9 +129,16 @@ func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set
 }
 
 // tagMapping changes a mapping's tags. Tags are not part of the Config the
-// supervisor runs, so the mapping's state is left as it is.
+// supervisor runs, so the mapping's state is left as it is, except when OrderedTag
+// changes the concurrency: then the mapping is updated as by
+// UpdateEventSourceMapping.
 func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, remove []string) *awserr.Error {
-	_, e := a.write(ctx, id, "tag", func(m *esm.Mapping, _ int) (bool, *awserr.Error) {
+	if e := checkOrderedValue(set); e != nil {
+		return e
+	}
+	reconfigured := false
+	m, e := a.write(ctx, id, "tag", func(m *esm.Mapping, _ int) (bool, *awserr.Error) {
+		before := maps.Clone(m.Tags)
 		if m.Tags == nil {
 			m.Tags = map[string]string{}
 		}
@@ -143,7 +151,15 @@ func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, 
 		if err := esm.ValidateTags(m.Tags); err != nil {
 			return false, awserr.InvalidParameter("%s", err.Error())
 		}
+		if reconfigured = retagOrdered(&m.Config, before, m.Tags); reconfigured {
+			if _, err := esm.Transition(m, esm.Update, a.opts.Now()); err != nil {
+				return false, inUse(err)
+			}
+		}
 		return true, nil
 	})
+	if e == nil && reconfigured {
+		a.notify(m)
+	}
 	return e
 }

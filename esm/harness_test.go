@@ -27,12 +27,17 @@ import (
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
+	"github.com/mqtrigger/mqtrigger/internal/testhandler"
 	"github.com/mqtrigger/mqtrigger/openwire"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(brokertest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := brokertest.Main(m)
+	testhandler.Cleanup()
+	os.Exit(code)
+}
 
 const (
 	region    = "us-east-1"
@@ -60,6 +65,9 @@ type harnessOptions struct {
 	broker    *brokertest.Broker
 	brokerURL string // default broker.URL
 	functions []function.Spec
+	// maxInvocation is esm.Options.MaxInvocationTime (0: the default).
+	maxInvocation time.Duration
+	retryDelay    time.Duration // default 1s
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -96,6 +104,9 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.functions = fns
 	t.Cleanup(func() { fns.Close() })
 
+	if o.retryDelay == 0 {
+		o.retryDelay = time.Second
+	}
 	policy := openwire.DefaultRedeliveryPolicy()
 	policy.InitialRedeliveryDelay = 20 * time.Millisecond
 	policy.RedeliveryDelay = 20 * time.Millisecond
@@ -113,7 +124,9 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		Logger:         logger,
 		ResyncInterval: time.Second,
 		IdleTimeout:    time.Second,
-		RetryDelay:     time.Second,
+		RetryDelay:     o.retryDelay,
+
+		MaxInvocationTime: o.maxInvocation,
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,7 +127,7 @@ func (r *runner) run(ctx context.Context) {
 			r.log.Error("mapping stopped", "reason", f.reason, "err", err)
 			wait = r.e.opts.RetryDelay
 		} else if err != nil {
-			r.record("", "PROBLEM: Connection error. "+err.Error())
+			r.record("", resultConnectionError+" "+err.Error())
 			r.log.Warn("broker connection lost; reconnecting", "err", err, "retry_in", delay)
 			delay = min(delay*2, r.e.opts.RetryDelay)
 		}
@@ -161,7 +162,8 @@ func (r *runner) session(ctx context.Context) error {
 	secret := r.cfg.SecretARN()
 	user, password, err := r.e.opts.Credentials.BasicAuth(ctx, secret)
 	if err != nil {
-		return &fault{ReasonEventSourceAuthnError, fmt.Errorf("reading BASIC_AUTH secret %s: %w", secret, err)}
+		// The error names the secret already (see Credentials).
+		return &fault{ReasonEventSourceAuthnError, err}
 	}
 	// A missing function stops the mapping before it takes any message, so no message
 	// is redelivered (and eventually dead-lettered) for want of a function. A
@@ -187,7 +189,12 @@ func (r *runner) session(ctx context.Context) error {
 	clientID := r.clientID
 	var once sync.Once
 	consuming := func() { // when the first consumer is subscribed
-		once.Do(func() { r.log.Info("consuming", "broker", broker.Name, "client_id", clientID) })
+		once.Do(func() {
+			r.log.Info("consuming", "broker", broker.Name, "client_id", clientID)
+			// Subscribed: a fault an earlier attempt recorded is no longer true, and an
+			// idle mapping has no batch to say so later.
+			r.recordHealthy()
+		})
 	}
 
 	policy := broker.Redelivery
@@ -219,7 +226,6 @@ func (r *runner) session(ctx context.Context) error {
 		}()
 	}
 	startWorker()
-	healthy := false
 
 	var result error
 loop:
@@ -236,12 +242,6 @@ loop:
 		case <-r.spawn:
 			if int(r.workers.Load()) < r.cfg.MaximumConcurrency() {
 				startWorker()
-			}
-		case <-time.After(2 * time.Second):
-			if !healthy && r.workers.Load() > 0 {
-				// Connected and consuming: clear a fault recorded by an earlier attempt.
-				healthy = true
-				r.recordHealthy()
 			}
 		}
 	}
@@ -314,11 +314,35 @@ func (r *runner) record(reason, result string) {
 	r.e.report(r.m.UUID, reason, result)
 }
 
+// recordHealthy clears a stored fault or connection error once the mapping
+// consumes again. It asks the store, not the runner's cache: a fault may have been
+// recorded by an earlier runner (before a restart or an update).
 func (r *runner) recordHealthy() {
+	// Under resultMu, so no batch's result lands between the store's answer and the
+	// cache. It runs in the first worker before its first batch, which is the only
+	// one that waits.
 	r.resultMu.Lock()
-	faulty := r.lastReason != "" && r.lastReason != ReasonUserInitiated
-	r.resultMu.Unlock()
-	if faulty {
-		r.record(ReasonUserInitiated, ResultOK)
+	defer r.resultMu.Unlock()
+	reason, result, ok := r.e.clearFault(r.m.UUID)
+	if ok {
+		r.lastReason, r.lastResult = reason, result
 	}
+}
+
+// invokeCapped invokes the function for a batch within MaxInvocationTime (Lambda's
+// 14 minutes for MQ). Past the cap the invocation is abandoned and the batch fails
+// as a function timeout does, so its messages are redelivered.
+func (r *runner) invokeCapped(ctx context.Context, payload []byte) (*function.Result, error) {
+	limit := r.e.opts.MaxInvocationTime
+	ictx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	res, err := r.e.opts.Functions.Invoke(ictx, r.cfg.FunctionName, payload)
+	if err != nil && ctx.Err() == nil && errors.Is(ictx.Err(), context.DeadlineExceeded) {
+		msg, _ := json.Marshal(map[string]string{
+			"errorType":    "Sandbox.Timedout",
+			"errorMessage": fmt.Sprintf("Task timed out after %.2f seconds (the %v limit on invocations from an event source mapping)", limit.Seconds(), limit),
+		})
+		return &function.Result{Payload: msg, FunctionError: "Unhandled"}, nil
+	}
+	return res, err
 }

@@ -33,6 +33,7 @@ const (
 	ResultNoRecordsProcessed = "No records processed"
 	ResultOK                 = "OK"
 	ResultFunctionCallFailed = "PROBLEM: Function call failed"
+	resultConnectionError    = "PROBLEM: Connection error."
 )
 
 // Action is a user's request on a mapping, as Transition takes it.

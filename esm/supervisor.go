@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +32,8 @@ type Functions interface {
 	Reserve(name string, concurrency int)
 }
 
-// Credentials reads a BASIC_AUTH secret; *secrets.Manager is one.
+// Credentials reads a BASIC_AUTH secret; *secrets.Manager is one. Its errors name
+// the secret, as the mapping's LastProcessingResult shows them.
 type Credentials interface {
 	BasicAuth(ctx context.Context, secretARN string) (username, password string, err error)
 }
@@ -63,7 +65,15 @@ type Options struct {
 	IdleTimeout time.Duration
 	// RetryDelay bounds the backoff between attempts to reach a broker. Default 30s.
 	RetryDelay time.Duration
+	// MaxInvocationTime caps one invocation from a mapping, whatever the function's
+	// own timeout: Lambda's 14 minutes for MQ event sources (DefaultMaxInvocationTime).
+	// A capped invocation fails its batch as a timed-out function does.
+	MaxInvocationTime time.Duration
 }
+
+// DefaultMaxInvocationTime is Lambda's limit on one invocation from an Amazon MQ
+// event source mapping: 14 minutes, below the 15 a function may be configured with.
+const DefaultMaxInvocationTime = 14 * time.Minute
 
 // Supervisor keeps the running consumers equal to the stored mappings.
 type Supervisor struct {
@@ -93,6 +103,9 @@ func NewSupervisor(opts Options) *Supervisor {
 	}
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = 30 * time.Second
+	}
+	if opts.MaxInvocationTime <= 0 {
+		opts.MaxInvocationTime = DefaultMaxInvocationTime
 	}
 	m := newMetrics(opts.Registerer)
 	return &Supervisor{
@@ -125,6 +138,19 @@ func (e *Supervisor) SecretChanged(arn string) {
 	defer e.mu.Unlock()
 	for _, r := range e.runners {
 		if r.cfg.SecretARN() == arn {
+			r.retryNow()
+		}
+	}
+}
+
+// FunctionChanged tells the supervisor a function was created or changed: mappings
+// of it that wait to retry after it was missing or could not run try again now
+// instead of after RetryDelay.
+func (e *Supervisor) FunctionChanged(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.runners {
+		if r.cfg.FunctionName == name {
 			r.retryNow()
 		}
 	}
@@ -245,11 +271,13 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 		e.stopRunner(uuid)
 		if m.State != StateDisabled {
 			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
+			e.logSettled(m, StateDisabled)
 		}
 	default: // Creating, Enabling, Updating, Enabled
 		if !m.Enabled {
 			e.stopRunner(uuid)
 			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
+			e.logSettled(m, StateDisabled)
 			return
 		}
 		fresh := e.replaceRunner(m)
@@ -257,6 +285,7 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 		// reports (a refused password, a missing function) is not overwritten.
 		if m.State != StateEnabled {
 			e.setState(ctx, uuid, StateEnabled, ReasonUserInitiated, "")
+			e.logSettled(m, StateEnabled)
 		}
 		if fresh != nil {
 			e.mu.Lock()
@@ -268,6 +297,16 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 			fresh.start(parent)
 		}
 	}
+}
+
+// logSettled writes the engine log's one line for a user's change of a mapping,
+// once the supervisor has carried it out.
+func (e *Supervisor) logSettled(m *Mapping, to string) {
+	what := map[string]string{StateCreating: "created", StateEnabling: "enabled", StateUpdating: "updated", StateDisabling: "disabled"}[m.State]
+	if what == "" {
+		what = map[string]string{StateEnabled: "enabled", StateDisabled: "disabled"}[to]
+	}
+	e.log.Info("mapping "+what, "mapping", m.UUID, "function", m.FunctionName, "queue", m.Queue(), "state", to)
 }
 
 // replaceRunner returns a new, not yet started runner for the mapping, or nil when
@@ -360,6 +399,40 @@ func (e *Supervisor) setState(ctx context.Context, uuid, state, reason, result s
 			return
 		}
 	}
+}
+
+// faulty tells whether a stored reason and result describe a fault that a mapping
+// consuming again disproves: a stopping reason or a lost connection. A failed
+// function call stays true until the next batch says otherwise.
+func faulty(reason, result string) bool {
+	return (reason != "" && reason != ReasonUserInitiated) || strings.HasPrefix(result, resultConnectionError)
+}
+
+// clearFault records OK for a mapping whose stored state shows a fault (see faulty)
+// and returns the reason and result now stored; ok is false if the store could not
+// be read.
+func (e *Supervisor) clearFault(uuid string) (reason, result string, ok bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for attempt := 0; attempt < 10; attempt++ {
+		rec, err := e.opts.Store.GetMapping(ctx, uuid)
+		if err != nil {
+			return "", "", false
+		}
+		if !faulty(rec.StateTransitionReason, rec.LastProcessingResult) {
+			return rec.StateTransitionReason, rec.LastProcessingResult, true
+		}
+		rec.StateTransitionReason, rec.LastProcessingResult = ReasonUserInitiated, ResultOK
+		err = e.opts.Store.UpdateMapping(ctx, rec)
+		if err == nil {
+			return rec.StateTransitionReason, rec.LastProcessingResult, true
+		}
+		if !errors.Is(err, ErrConflict) {
+			e.log.Error("recording mapping state failed", "mapping", uuid, "err", err)
+			return "", "", false
+		}
+	}
+	return "", "", false
 }
 
 // report records a running mapping's processing result or fault, without changing

@@ -3,6 +3,7 @@ package esm
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -24,11 +25,17 @@ const MaxPatternLength = 4096
 
 // ValidationError is a configuration Lambda would refuse. Field is the request member
 // at fault (Lambda's camelCase path, e.g. "batchSize"); Message is the text Lambda
-// returns in its InvalidParameterValueException.
+// returns; Code is the error code it answers with: "" for
+// InvalidParameterValueException, or CodeValidation.
 type ValidationError struct {
 	Field   string
 	Message string
+	Code    string
 }
+
+// CodeValidation is the code of errors Lambda's request model itself raises
+// (ValidationException), as opposed to its checks of the mapping.
+const CodeValidation = "ValidationException"
 
 func (e *ValidationError) Error() string { return e.Message }
 
@@ -68,8 +75,13 @@ func (c *Config) Validate() error {
 		return invalid("eventSourceArn", "Unrecognized event source.")
 	}
 	if len(c.EventSourceArn) > 10000 || !arnPattern.MatchString(c.EventSourceArn) {
-		return constraint("eventSourceArn", c.EventSourceArn, "Member must satisfy regular expression pattern: "+
+		e := constraint("eventSourceArn", c.EventSourceArn, "Member must satisfy regular expression pattern: "+
 			`arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`)
+		e.Code = CodeValidation
+		if hint := arnHint(c.EventSourceArn); hint != "" {
+			e.Message += " (" + hint + ")"
+		}
+		return e
 	}
 	if !function.ValidName(c.FunctionName) {
 		return constraint("functionName", c.FunctionName, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
@@ -156,6 +168,40 @@ func (c *Config) validateControlChars() error {
 	return nil
 }
 
+var (
+	accountPattern = regexp.MustCompile(`^\d{12}$`)
+	regionPattern  = regexp.MustCompile(`^(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}$`)
+)
+
+// arnHint says which part of an ARN fails Lambda's pattern, which the bare regular
+// expression leaves the user to work out (AWS's own examples use an 11-digit
+// account id).
+func arnHint(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	switch {
+	case len(parts) < 6 || parts[0] != "arn":
+		return "an Amazon MQ broker ARN reads arn:aws:mq:REGION:ACCOUNT:broker:NAME:ID"
+	case parts[3] != "" && !regionPattern.MatchString(parts[3]):
+		return fmt.Sprintf("the region %q is not a region name such as us-east-1", parts[3])
+	case parts[4] != "" && !accountPattern.MatchString(parts[4]):
+		return fmt.Sprintf("the account id must be 12 digits, not %q", parts[4])
+	}
+	return ""
+}
+
+// QueueKey is what the one-mapping-per-function-and-queue rule compares: the queue
+// name, with a composite's members ("a,b") sorted, so "b,a" names the same queues.
+// Wildcards are compared as written: "orders.>" and "orders.eu" are different
+// consumers, and the broker gives each message to only one of them.
+func QueueKey(q string) string {
+	if !strings.Contains(q, ",") {
+		return q
+	}
+	parts := strings.Split(q, ",")
+	slices.Sort(parts)
+	return strings.Join(parts, ",")
+}
+
 func (c *Config) validateQueues() error {
 	switch {
 	case len(c.Queues) == 0:
@@ -169,6 +215,27 @@ func (c *Config) validateQueues() error {
 	}
 	if utf8.RuneCountInString(q) > 1000 {
 		return constraint("queues", q, "Member must satisfy constraint: [Member must have length less than or equal to 1000]")
+	}
+	// ActiveMQ reads "Q?consumer.prefetchSize=1" as destination options, which would
+	// silently override what the mapping sets (prefetch, priority, exclusivity).
+	if i := strings.IndexByte(q, '?'); i >= 0 {
+		return &ValidationError{Field: "queues", Code: CodeValidation, Message: fmt.Sprintf(
+			"1 validation error detected: Value '%s' at 'queues' failed to satisfy constraint: a queue name may not carry ActiveMQ destination options (%q after '?'); the mapping's BatchSize and ScalingConfig set how it consumes",
+			q, q[i+1:])}
+	}
+	// Composites ("a,b") and wildcards ("orders.>", "orders.*") are consumed on
+	// purpose; only their parts must be names.
+	for _, part := range strings.Split(q, ",") {
+		if strings.TrimSpace(part) != part || part == "" {
+			return &ValidationError{Field: "queues", Code: CodeValidation, Message: fmt.Sprintf(
+				"1 validation error detected: Value '%s' at 'queues' failed to satisfy constraint: each queue of a composite (\"a,b\") must be a non-empty name without spaces around it",
+				q)}
+		}
+		if strings.HasPrefix(part, "queue://") || strings.HasPrefix(part, "topic://") {
+			return &ValidationError{Field: "queues", Code: CodeValidation, Message: fmt.Sprintf(
+				"1 validation error detected: Value '%s' at 'queues' failed to satisfy constraint: give queue names without a queue:// or topic:// prefix (a mapping consumes queues only)",
+				q)}
+		}
 	}
 	return nil
 }

@@ -121,3 +121,35 @@ func TestDefaultsAndAccessors(t *testing.T) {
 		t.Fatalf("Patterns %v", p)
 	}
 }
+
+func TestQueueKey(t *testing.T) {
+	for q, want := range map[string]string{
+		"orders": "orders", "b,a": "a,b", "a,b": "a,b", "c,a,b": "a,b,c", "orders.>": "orders.>",
+	} {
+		if got := QueueKey(q); got != want {
+			t.Errorf("QueueKey(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
+
+func TestQueueNames(t *testing.T) {
+	for q, wantErr := range map[string]string{
+		"orders.>": "", "orders.*.eu": "", "a,b": "",
+		"Q?consumer.prefetchSize=1": `destination options ("consumer.prefetchSize=1" after '?')`,
+		"a,":                        "each queue of a composite",
+		"a, b":                      "each queue of a composite",
+		"queue://a":                 "without a queue:// or topic:// prefix",
+	} {
+		m := valid()
+		m.Queues = []string{q}
+		m.SetDefaults()
+		err := m.Validate()
+		var ve *ValidationError
+		switch {
+		case wantErr == "" && err != nil:
+			t.Errorf("%q: %v", q, err)
+		case wantErr != "" && (!errors.As(err, &ve) || ve.Code != CodeValidation || !strings.Contains(ve.Message, wantErr)):
+			t.Errorf("%q: %v, want a ValidationException saying %s", q, err, wantErr)
+		}
+	}
+}

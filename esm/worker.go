@@ -278,7 +278,7 @@ func (w *worker) process(b *batch) error {
 	r.met.batchSize.Observe(float64(len(matched)))
 	r.met.concurrent.Inc()
 	start := time.Now()
-	res, err := r.e.opts.Functions.Invoke(ctx, r.cfg.FunctionName, payload)
+	res, err := r.invokeCapped(ctx, payload)
 	r.met.concurrent.Dec()
 	r.met.duration.Observe(time.Since(start).Seconds())
 	if err != nil {

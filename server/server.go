@@ -38,6 +38,9 @@ type Supervisor interface {
 	// SecretChanged tells it a secret's value changed, so mappings stopped by
 	// refused credentials retry at once.
 	SecretChanged(arn string)
+	// FunctionChanged tells it a function was created or changed, so mappings
+	// stopped for want of it retry at once.
+	FunctionChanged(name string)
 	// Run works until ctx is cancelled.
 	Run(ctx context.Context) error
 }
@@ -175,13 +178,13 @@ func (s *Server) open(o options) error {
 		return fmt.Errorf("supervisor: %w", err)
 	}
 	var notify func(*esm.Mapping)
-	var secretChanged func(string)
+	var secretChanged, functionChanged func(string)
 	if s.sup != nil {
-		notify, secretChanged = s.sup.Notify, s.sup.SecretChanged
+		notify, secretChanged, functionChanged = s.sup.Notify, s.sup.SecretChanged, s.sup.FunctionChanged
 	}
 	h, err := api.New(api.Options{
 		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets,
-		Notify: notify, SecretChanged: secretChanged, Metrics: metrics, Logger: s.log,
+		Notify: notify, SecretChanged: secretChanged, FunctionChanged: functionChanged, Metrics: metrics, Logger: s.log,
 		Redrive: redriver(cfg, s.secrets),
 	})
 	if err != nil {

@@ -57,6 +57,8 @@ func (s *settler) Notify(m *esm.Mapping) { s.ch <- m.UUID }
 
 func (s *settler) SecretChanged(string) {}
 
+func (s *settler) FunctionChanged(string) {}
+
 func (s *settler) state() (ran, ended bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -196,14 +198,7 @@ func waitState(t *testing.T, lc *lambda.Client, id, state string) {
 // awsCLI runs Debian's aws command against url and decodes its JSON output.
 func awsCLI(t *testing.T, url string, args ...string) map[string]any {
 	t.Helper()
-	home := t.TempDir()
-	cmd := exec.Command("aws", append([]string{"--endpoint-url", url}, args...)...)
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
-		"AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
-		"AWS_PAGER=", "AWS_DEFAULT_OUTPUT=json", "AWS_EC2_METADATA_DISABLED=true",
-	}
+	cmd := awsCmd(t, url, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -215,6 +210,20 @@ func awsCLI(t *testing.T, url string, args ...string) map[string]any {
 		t.Fatalf("aws %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return v
+}
+
+// awsCmd is Debian's aws command against url, with the test's credentials only.
+func awsCmd(t *testing.T, url string, args ...string) *exec.Cmd {
+	t.Helper()
+	home := t.TempDir()
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", url}, args...)...)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home,
+		"AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secretKey, "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
+		"AWS_PAGER=", "AWS_DEFAULT_OUTPUT=json", "AWS_EC2_METADATA_DISABLED=true",
+	}
+	return cmd
 }
 
 func TestAWSCLI(t *testing.T) {
@@ -470,4 +479,81 @@ func TestPprofOnlyWhenConfigured(t *testing.T) {
 		cancel()
 		<-done
 	}
+}
+
+// The AWS CLI refuses ScalingConfig.MaximumConcurrency 1 before sending it; the tag
+// mqtrigger:ordered=true asks for the ordered mode instead, at creation and with
+// tag-resource, and get-event-source-mapping shows the concurrency that runs.
+func TestAWSCLIOrderedTag(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Fatal("the aws command (Debian's awscli) is needed for this test: apt-get install awscli")
+	}
+	cfg := testConfig(t, t.TempDir(), "", fnServer(t))
+	ts := start(t, cfg)
+	url := ts.URL()
+	lc, _ := clients(url)
+	sec := awsCLI(t, url, "secretsmanager", "create-secret", "--name", "MQaccess", "--secret-string", `{"username":"admin","password":"admin"}`)
+	secretArn, _ := sec["ARN"].(string)
+	create := []string{"lambda", "create-event-source-mapping", "--event-source-arn", cfg.Brokers[0].ARN,
+		"--function-name", fnName, "--source-access-configuration", "Type=BASIC_AUTH,URI=" + secretArn}
+
+	// Why the tag: botocore's model stops the field itself.
+	if out, err := awsCLIFails(t, url, append(create, "--queues", "Q1", "--scaling-config", "MaximumConcurrency=1")...); !strings.Contains(out, "valid min value: 2") {
+		t.Fatalf("the CLI sent MaximumConcurrency 1 (%v): %s", err, out)
+	}
+
+	concurrency := func(m map[string]any) any {
+		sc, ok := m["ScalingConfig"].(map[string]any)
+		if !ok {
+			return nil
+		}
+		return sc["MaximumConcurrency"]
+	}
+	created := awsCLI(t, url, append(create, "--queues", "Q1", "--tags", `{"mqtrigger:ordered":"true"}`)...)
+	id, _ := created["UUID"].(string)
+	if c := concurrency(created); c != 1.0 {
+		t.Fatalf("created with the tag: MaximumConcurrency %v, want 1", c)
+	}
+	waitState(t, lc, id, "Enabled")
+	if c := concurrency(awsCLI(t, url, "lambda", "get-event-source-mapping", "--uuid", id)); c != 1.0 {
+		t.Fatalf("get: MaximumConcurrency %v, want 1", c)
+	}
+	if out, _ := awsCLIFails(t, url, "lambda", "update-event-source-mapping", "--uuid", id, "--scaling-config", "MaximumConcurrency=3"); !strings.Contains(out, "contradicts the tag mqtrigger:ordered=true") {
+		t.Fatalf("an update for 3 batches at once under the tag: %s", out)
+	}
+
+	// Turned on and off on a mapping made without it.
+	other := awsCLI(t, url, append(create, "--queues", "Q2")...)
+	oid, _ := other["UUID"].(string)
+	arn, _ := other["EventSourceMappingArn"].(string)
+	waitState(t, lc, oid, "Enabled")
+	awsCLIFails(t, url, "lambda", "tag-resource", "--resource", arn, "--tags", `{"mqtrigger:ordered":"yes"}`)
+	awsCLIRun(t, url, "lambda", "tag-resource", "--resource", arn, "--tags", `{"mqtrigger:ordered":"true"}`)
+	got := awsCLI(t, url, "lambda", "get-event-source-mapping", "--uuid", oid)
+	if c := concurrency(got); c != 1.0 || got["State"] != "Updating" && got["State"] != "Enabled" {
+		t.Fatalf("after tag-resource: MaximumConcurrency %v, state %v", c, got["State"])
+	}
+	waitState(t, lc, oid, "Enabled")
+	awsCLIRun(t, url, "lambda", "untag-resource", "--resource", arn, "--tag-keys", "mqtrigger:ordered")
+	if c := concurrency(awsCLI(t, url, "lambda", "get-event-source-mapping", "--uuid", oid)); c != nil {
+		t.Fatalf("after untag-resource: MaximumConcurrency %v, want the default (no ScalingConfig)", c)
+	}
+}
+
+// awsCLIRun runs the aws command, which must succeed; its output is not JSON.
+func awsCLIRun(t *testing.T, url string, args ...string) {
+	t.Helper()
+	if out, err := awsCmd(t, url, args...).CombinedOutput(); err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// awsCLIFails runs the aws command, which must fail, and returns what it said.
+func awsCLIFails(t *testing.T, url string, args ...string) (string, error) {
+	t.Helper()
+	out, err := awsCmd(t, url, args...).CombinedOutput()
+	if err == nil {
+		t.Fatalf("aws %s succeeded: %s", strings.Join(args, " "), out)
+	}
+	return string(out), err
 }

@@ -65,6 +65,9 @@ type Options struct {
 	Standby bool
 	// MQTT adds an MQTT connector on a free port (needs libmqtt-client-java).
 	MQTT bool
+	// NoPersistRedelivered leaves out the persistJMSRedelivered policy that
+	// scripts/activemq sets by default, as in ActiveMQ's own default.
+	NoPersistRedelivered bool
 }
 
 var (
@@ -195,6 +198,9 @@ func (b *Broker) run(command string, extra ...string) error {
 	}
 	if b.opts.SharedData != "" {
 		args = append(args, "--shared-data", b.opts.SharedData)
+	}
+	if b.opts.NoPersistRedelivered {
+		args = append(args, "--no-persist-redelivered")
 	}
 	if b.opts.Standby && command == "start" {
 		args = append(args, "--no-wait")
