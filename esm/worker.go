@@ -56,7 +56,7 @@ func (w *worker) run(ctx context.Context) error {
 	for {
 		b, err := w.collect(ctx)
 		if err == nil {
-			if len(b.msgs) >= r.cfg.BatchSize {
+			if b.full {
 				r.wantMore()
 			}
 			err = w.process(b)
@@ -124,6 +124,10 @@ type batch struct {
 	msgs    []*openwire.Message
 	records []event.Record
 	size    int
+	// full: cut by BatchSize or by the 6 MB cap. Either way the queue has more
+	// than one invocation takes, which is what scaling out answers; with large
+	// messages the cap comes first, so counting only BatchSize never scaled.
+	full bool
 }
 
 func (b *batch) add(m *openwire.Message, rec event.Record, size int) {
@@ -179,10 +183,15 @@ func (w *worker) collect(ctx context.Context) (*batch, error) {
 			continue
 		}
 		if b.size+size > MaxPayloadBytes {
+			// Full by size: goes at once, whatever is left of the window.
 			w.carry = &carried{m, rec, size}
+			b.full = true
 			break
 		}
 		b.add(m, rec, size)
+	}
+	if len(b.msgs) >= r.cfg.BatchSize {
+		b.full = true
 	}
 	return b, nil
 }
