@@ -56,6 +56,7 @@ func (w *worker) run(ctx context.Context) error {
 	for {
 		b, err := w.collect(ctx)
 		if err == nil {
+			w.fitPrefetch(b)
 			if b.full {
 				r.wantMore()
 			}
@@ -84,7 +85,7 @@ func (w *worker) run(ctx context.Context) error {
 func (w *worker) subscribe(ctx context.Context) error {
 	r := w.r
 	cons, err := w.sess.NewConsumer(ctx, r.cfg.Queue(), openwire.ConsumerOptions{
-		Prefetch:   prefetchFor(r.cfg.BatchSize),
+		Prefetch:   prefetchFor(r.cfg.BatchSize, r.cfg.MaximumConcurrency(), w.sizeHint()),
 		Redelivery: w.policy,
 		// With one consumer, failed messages come back before newer ones: queue order.
 		OrderedRedelivery: r.cfg.MaximumConcurrency() == 1,
@@ -113,9 +114,60 @@ func (w *worker) closeConsumer() {
 	_ = w.cons.Close(cctx)
 }
 
-// prefetchFor sizes the consumer's prefetch: one batch ready while one is invoked.
-func prefetchFor(batchSize int) int {
-	return min(max(2*batchSize, 10), 2000)
+// Prefetched messages are held in memory until a batch takes them, so their bytes
+// are bounded: at most prefetchWorkerBytes per worker and prefetchMappingBytes
+// across a mapping's MaximumConcurrency workers, never less than one message per
+// worker. 8 MB is more than one 6 MB event, so a worker always has its next batch
+// ready; at concurrency 100 a worker prefetches 640 KB (one 1 MB message).
+const (
+	prefetchWorkerBytes  = 8 << 20
+	prefetchMappingBytes = 64 << 20
+)
+
+// prefetchFor sizes a consumer's prefetch: one batch ready while one is invoked
+// (2 × BatchSize, 10 to 2000 messages), and with messages of msgSize bytes no
+// more than the byte bounds above.
+func prefetchFor(batchSize, concurrency, msgSize int) int {
+	n := min(max(2*batchSize, 10), 2000)
+	if msgSize > 0 {
+		budget := min(prefetchWorkerBytes, prefetchMappingBytes/max(concurrency, 1))
+		n = min(n, max(1, budget/msgSize))
+	}
+	return n
+}
+
+// assumedMsgSize stands for the message size until a batch has shown it: a queue
+// of 1 MB messages at concurrency 100 then starts at prefetch 10, not 200.
+const assumedMsgSize = 64 << 10
+
+func (w *worker) sizeHint() int {
+	if n := w.r.msgSize.Load(); n > 0 {
+		return int(n)
+	}
+	return assumedMsgSize
+}
+
+// fitPrefetch resizes the consumer's prefetch to the largest message of b, and
+// keeps that size for the workers that start later. It shrinks at once (large
+// messages arrived) and grows only when the fit is twice the current window, so
+// it does not flap on mixed sizes.
+func (w *worker) fitPrefetch(b *batch) {
+	largest := 0
+	for _, m := range b.msgs {
+		largest = max(largest, m.Size)
+	}
+	if largest == 0 {
+		return
+	}
+	r := w.r
+	r.msgSize.Store(int64(largest))
+	want := prefetchFor(r.cfg.BatchSize, r.cfg.MaximumConcurrency(), largest)
+	cur := w.cons.Prefetch()
+	if want < cur || want >= 2*cur {
+		if err := w.cons.SetPrefetch(want); err != nil {
+			r.log.Debug("resizing the prefetch failed", "prefetch", want, "err", err)
+		}
+	}
 }
 
 // batch is a batch being built or processed: the messages, their event records
