@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/mqtrigger/mqtrigger/event"
 	"github.com/mqtrigger/mqtrigger/openwire"
@@ -490,10 +491,20 @@ func functionErrorCause(res *Result) string {
 	return fmt.Sprintf("function error (%s): %s", res.FunctionError, body)
 }
 
+// body is the message's body as bytes without copying a text body: the event only
+// reads it (base64, filters), and a copy per message was a second pass over every
+// byte.
+func body(m *openwire.Message) []byte {
+	if m.Kind == openwire.KindText {
+		return unsafe.Slice(unsafe.StringData(m.Text), len(m.Text))
+	}
+	return m.Body
+}
+
 func toRecord(m *openwire.Message) event.Record {
 	rec := event.Record{
 		MessageID:     m.ID,
-		Data:          m.Data(),
+		Data:          body(m),
 		Timestamp:     m.Timestamp,
 		Persistent:    m.Persistent,
 		CorrelationID: m.CorrelationID,
