@@ -158,3 +158,38 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 		t.Fatalf("peak concurrent invocations %d, want 5 (MaximumConcurrency 5)", p)
 	}
 }
+
+// A batch with no room left for another message like its largest is full: it goes
+// at once instead of waiting out the batching window for messages it cannot take.
+func TestBatchFullBySizeSkipsTheWindow(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	// Six 740 KB bodies are 5.9 MB in base64: a seventh would pass the 6 MB cap.
+	msgs := make([]*openwire.Message, 6)
+	for i := range msgs {
+		b := make([]byte, 740<<10)
+		copy(b, fmt.Sprintf("big-%05d", i))
+		msgs[i] = &openwire.Message{Kind: openwire.KindBytes, Body: b, Persistent: true}
+	}
+	queuetest.Send(t, h.broker, q, msgs...)
+	start := time.Now()
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 100,
+		MaximumBatchingWindowInSeconds: intp(60), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}})
+	waitDelivered(t, rec, 6, 50*time.Second)
+	if got := rec.batchSizes(); !slices.Equal(got, []int{6}) {
+		t.Fatalf("batch sizes %v, want [6]", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if d := at[0].Sub(start); d > 30*time.Second {
+		t.Fatalf("the full batch was invoked %v after the mapping's creation: it waited for the 60 s window", d)
+	}
+}

@@ -180,13 +180,15 @@ type batch struct {
 	// full: cut by BatchSize or by the 6 MB cap. Either way the queue has more
 	// than one invocation takes, which is what scaling out answers; with large
 	// messages the cap comes first, so counting only BatchSize never scaled.
-	full bool
+	full    bool
+	largest int // the largest record's size
 }
 
 func (b *batch) add(m *openwire.Message, rec event.Record, size int) {
 	b.msgs = append(b.msgs, m)
 	b.records = append(b.records, rec)
 	b.size += size
+	b.largest = max(b.largest, size)
 }
 
 // collect gathers the next batch: up to BatchSize messages, until the batching window
@@ -214,6 +216,12 @@ func (w *worker) collect(ctx context.Context) (*batch, error) {
 	for len(b.msgs) < r.cfg.BatchSize {
 		m := w.cons.TryReceive()
 		if m == nil {
+			if b.size+b.largest > MaxPayloadBytes {
+				// No room for another message like the largest so far: full by
+				// size, so it goes now rather than at the window's end.
+				b.full = true
+				break
+			}
 			remaining := time.Until(deadline)
 			if window <= 0 || remaining <= 0 || ctx.Err() != nil {
 				break
