@@ -16,7 +16,8 @@ func TestPrefetchFor(t *testing.T) {
 		{100, 5, 256 << 10, 32},        // 256 KB
 		{100, 100, 1 << 20, 1},         // 1 MB at concurrency 100: 64 MB / 100 < 1 MB
 		{100, 20, 1 << 20, 3},          // 64 MB / 20 = 3.2 MB
-		{100, 100, assumedMsgSize, 10}, // before any message is seen
+		{100, 100, assumedMsgSize, 40}, // before any message is seen
+		{100, 5, assumedMsgSize, 200},  // small messages keep the count rule from the start
 	}
 	for _, c := range cases {
 		got := prefetchFor(c.batch, c.conc, c.size)
