@@ -37,7 +37,8 @@ type bench struct {
 	svc             *service
 	ctl             *control
 
-	seq int
+	seq   int
+	pairs int // scenarios measured on both builds so far
 }
 
 const runtimeFunctionName = "noop-runtime"
@@ -68,16 +69,31 @@ func (b *bench) measured() bool { return b.cur == b.main }
 // both runs one scenario on the build under test and, with -baseline, on the
 // baseline right after it, and notes the ratio between the two on the first row.
 func (b *bench) both(measure func() row, ratio func(cur, base row) (float64, bool)) []row {
-	b.use(b.main)
-	r := measure()
 	if b.base == nil {
-		return []row{r}
+		b.use(b.main)
+		return []row{measure()}
 	}
-	b.use(b.base)
-	br := measure()
+	// The build measured first in a pair has been seen to run up to 2x slower than
+	// the second on a busy machine (either build), so the order alternates from
+	// one scenario to the next and the note says which went first.
+	var r, br row
+	b.pairs++
+	first := "this build first"
+	if b.pairs%2 == 1 {
+		b.use(b.main)
+		r = measure()
+		b.use(b.base)
+		br = measure()
+	} else {
+		first = "baseline first"
+		b.use(b.base)
+		br = measure()
+		b.use(b.main)
+		r = measure()
+	}
 	b.use(b.main)
 	if x, ok := ratio(r, br); ok && r.Err == nil && br.Err == nil {
-		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline", x))
+		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline (%s)", x, first))
 	}
 	return []row{r, br}
 }
