@@ -262,7 +262,7 @@ func (b *bench) setup(ctx context.Context) error {
 		return err
 	})
 	if b.main.bin == "" {
-		b.main.bin = filepath.Join(b.dir, "mqtrigger.bin") // not "mqtrigger": that is the service's directory
+		b.main.bin = filepath.Join(b.dir, "mqtrigger")
 		step("go build ./cmd/mqtrigger", func() error { return goBuild(ctx, b.opts.Repo, "./cmd/mqtrigger", b.main.bin, "") })
 	}
 	if b.base != nil && !isFile(b.base.bin) {
