@@ -64,6 +64,9 @@ type Options struct {
 	// SecretChanged is called with a secret's ARN after its value changed, so
 	// mappings stopped by refused credentials retry at once.
 	SecretChanged func(arn string)
+	// Redrive runs the redrive extension (esm_redrive.go); nil: it answers
+	// ServiceException 503.
+	Redrive Redriver
 	// Metrics receives the API's collectors and is served at /metrics; nil: a new registry.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger // nil: slog.Default()
@@ -199,6 +202,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, body []byte) *awserr.Error {
+	// First: both services have a TagResource and an UntagResource.
+	if op.service == serviceSecretsManager {
+		return a.secretsManager(w, r, op.name, body)
+	}
 	switch op.name {
 	case "CreateEventSourceMapping":
 		return a.createMapping(w, r, body)
@@ -210,15 +217,14 @@ func (a *API) dispatch(w http.ResponseWriter, r *http.Request, op operation, bod
 		return a.deleteMapping(w, r, op.uuid)
 	case "ListEventSourceMappings":
 		return a.listMappings(w, r)
+	case "RedriveEventSourceMapping":
+		return a.redriveMapping(w, r, op.uuid, body)
 	case "ListTags":
 		return a.listTags(w, r, op.arn)
 	case "TagResource":
 		return a.tagResource(w, r, op.arn, body)
 	case "UntagResource":
 		return a.untagResource(w, r, op.arn)
-	}
-	if op.service == serviceSecretsManager {
-		return a.secretsManager(w, r, op.name, body)
 	}
 	if op.functions && a.opts.Functions != nil {
 		return a.functionsOperation(w, r, op, body)
@@ -251,8 +257,9 @@ func (a *API) functionsOperation(w http.ResponseWriter, r *http.Request, op oper
 }
 
 // callerFault5xx are the 5xx errors whose text describes the caller's function, not
-// the service, and so is returned as it is: Invoke's InvalidZipFileException.
-var callerFault5xx = map[string]bool{"InvalidZipFileException": true}
+// the service, and so is returned as it is: Invoke's InvalidZipFileException, and
+// a redrive's broker failure.
+var callerFault5xx = map[string]bool{"InvalidZipFileException": true, brokerUnavailable: true}
 
 func levelFor(status int) slog.Level {
 	if status >= 500 {

@@ -8,7 +8,10 @@
 //     registry's typed operations (Options.Functions); Invoke runs the function with
 //     the request's own x-amzn-RequestId;
 //   - a Secrets Manager subset (JSON 1.1, X-Amz-Target) for BASIC_AUTH secrets;
-//   - GET /healthz and GET /metrics (Prometheus), which need no signature.
+//   - GET /healthz and GET /metrics (Prometheus), which need no signature;
+//   - mqtrigger's one extension, POST /2015-03-31/event-source-mappings/{UUID}/redrive
+//     (esm_redrive.go, docs/dlq.md): the mapping's dead-lettered messages back to
+//     its queues.
 //
 // Every other request must carry an AWS Signature Version 4 made with one of the
 // configured credentials, scoped to the configured region and to the service

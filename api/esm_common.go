@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // What the event source mapping operations (esm_*.go) share: reading a mapping,
@@ -225,11 +225,6 @@ func (a *API) response(m *esm.Mapping) response {
 	return resp
 }
 
-var (
-	fullFunctionARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([^:]+)(?::(.+))?$`)
-	partialFunction = regexp.MustCompile(`^(?:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(\d{12}):function:([^:]+)(?::(.+))?$`)
-)
-
 // functionName reduces the FunctionName forms Lambda accepts (name, name:qualifier,
 // full or partial ARN) to the plain name of a function in this region and account.
 func (a *API) functionName(s string) (string, *awserr.Error) {
@@ -237,25 +232,18 @@ func (a *API) functionName(s string) (string, *awserr.Error) {
 		return "", awserr.New(http.StatusBadRequest, "ValidationException",
 			"1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must have length between 1 and 256", s)
 	}
-	name, qualifier, region, account := s, "", "", ""
-	if m := fullFunctionARN.FindStringSubmatch(s); m != nil {
-		region, account, name, qualifier = m[1], m[2], m[3], m[4]
-	} else if m := partialFunction.FindStringSubmatch(s); m != nil {
-		region, account, name, qualifier = m[1], m[2], m[3], m[4]
-	} else if n, q, ok := strings.Cut(s, ":"); ok {
-		name, qualifier = n, q
-	}
-	if !esm.ValidFunctionName(name) {
+	n, err := function.ParseName(s)
+	if err != nil {
 		return "", awserr.New(http.StatusBadRequest, "ValidationException",
 			"1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", s)
 	}
-	if (region != "" && region != a.opts.Config.Region) || (account != "" && account != a.opts.Config.AccountID) {
+	if n.Local(s, a.opts.Config.Region, a.opts.Config.AccountID) != nil {
 		return "", awserr.InvalidParameter("Function does not exist")
 	}
-	if qualifier != "" && qualifier != "$LATEST" {
+	if n.Qualifier != "" && n.Qualifier != "$LATEST" {
 		return "", awserr.InvalidParameter("Function does not exist: mqtrigger functions have no versions or aliases, so %q cannot be used (give the unqualified name)", s)
 	}
-	return name, nil
+	return n.Name, nil
 }
 
 // functionArn resolves an existing function, answering Lambda's "Function does not exist".

@@ -21,6 +21,7 @@ const (
 var smOperations = map[string]bool{
 	"CreateSecret": true, "GetSecretValue": true, "PutSecretValue": true, "DeleteSecret": true,
 	"ListSecrets": true, "DescribeSecret": true,
+	"UpdateSecret": true, "TagResource": true, "UntagResource": true, "GetResourcePolicy": true, "PutResourcePolicy": true, "DeleteResourcePolicy": true, "RestoreSecret": true, "ListSecretVersionIds": true, "UpdateSecretVersionStage": true,
 }
 
 // operation is what a request asks for, known before it is authenticated.
@@ -58,6 +59,10 @@ func classify(r *http.Request) operation {
 		}
 	case strings.HasPrefix(p, esmPath+"/"):
 		id := strings.TrimPrefix(p, esmPath+"/")
+		if uuid, ok := strings.CutSuffix(id, "/redrive"); ok && r.Method == http.MethodPost && !strings.Contains(uuid, "/") {
+			// mqtrigger's extension (esm_redrive.go)
+			return operation{name: "RedriveEventSourceMapping", service: serviceLambda, uuid: uuid}
+		}
 		if strings.Contains(id, "/") {
 			break
 		}

@@ -27,7 +27,7 @@ type (
 		SecretBinary       []byte
 		Tags               []smTag
 		ClientRequestToken string
-		KmsKeyId           string
+		KmsKeyId           string // stored and returned as given
 		AddReplicaRegions  json.RawMessage
 	}
 	smGet struct {
@@ -67,6 +67,7 @@ type smEntry struct {
 	ARN                    string              `json:"ARN"`
 	Name                   string              `json:"Name"`
 	Description            string              `json:"Description,omitempty"`
+	KmsKeyId               string              `json:"KmsKeyId,omitempty"`
 	CreatedDate            *epochSeconds       `json:"CreatedDate,omitempty"`
 	LastChangedDate        *epochSeconds       `json:"LastChangedDate,omitempty"`
 	DeletedDate            *epochSeconds       `json:"DeletedDate,omitempty"`
@@ -91,19 +92,56 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 	ctx := r.Context()
 	// PostgreSQL cannot hold NUL or invalid UTF-8 in text: such an identifier names
 	// nothing, and such a name, token or description is invalid, not a server fault.
-	var ids struct{ SecretId, VersionId, VersionStage, Name, ClientRequestToken, Description string }
+	var ids struct {
+		SecretId, VersionId, VersionStage, Name, ClientRequestToken, Description, KmsKeyId, ResourcePolicy string
+	}
 	if json.Unmarshal(body, &ids) == nil {
 		if !(storableID(ids.SecretId) && storableID(ids.VersionId) && storableID(ids.VersionStage)) {
 			return smError(secrets.CodeResourceNotFound, "Secrets Manager can't find the specified secret.")
 		}
-		for _, f := range []struct{ name, v string }{{"name", ids.Name}, {"clientRequestToken", ids.ClientRequestToken}, {"description", ids.Description}} {
+		for _, f := range []struct{ name, v string }{{"name", ids.Name}, {"clientRequestToken", ids.ClientRequestToken}, {"description", ids.Description},
+			{"kmsKeyId", ids.KmsKeyId}, {"resourcePolicy", ids.ResourcePolicy}} {
 			if !storableID(f.v) {
 				return smError(secrets.CodeValidation, "1 validation error detected: Value at '"+f.name+"' failed to satisfy constraint: Member must not contain NUL characters or invalid UTF-8")
 			}
 		}
 	}
 	var out any
+	err := smRefused(op, body)
+	if err == nil {
+		var ok bool
+		if out, ok, err = smMore(ctx, m, op, body); !ok {
+			err = a.smFirst(ctx, op, body, &out)
+		}
+	}
+	if err != nil {
+		var se *secrets.Error
+		var ae *awserr.Error
+		switch {
+		case errors.As(err, &se):
+			return smError(se.Code, se.Message)
+		case errors.As(err, &ae):
+			return ae
+		}
+		return awserr.New(http.StatusInternalServerError, "InternalServiceError", "%s failed: %v", op, err)
+	}
+	// A new or rolled-back current value: mappings that use the secret reconnect.
+	if a.opts.SecretChanged != nil {
+		if o, ok := out.(map[string]any); ok && ((op == "UpdateSecret" && o["VersionId"] != nil) || op == "UpdateSecretVersionStage") {
+			a.opts.SecretChanged(o["ARN"].(string))
+		}
+	}
+	writeJSON(w, http.StatusOK, smContentType, out)
+	return nil
+}
+
+// smFirst serves CreateSecret, GetSecretValue, PutSecretValue, DeleteSecret,
+// ListSecrets and DescribeSecret.
+func (a *API) smFirst(ctx context.Context, op string, body []byte, outp *any) error {
+	m := a.opts.Secrets
+	var out any
 	var err error
+	defer func() { *outp = out }()
 	switch op {
 	case "CreateSecret":
 		var in smCreate
@@ -113,7 +151,8 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 		if len(in.AddReplicaRegions) > 0 && string(in.AddReplicaRegions) != "null" {
 			return smError(secrets.CodeInvalidParameter, "Replica regions are not supported.")
 		}
-		ci := secrets.CreateInput{Name: in.Name, Description: in.Description, SecretBinary: in.SecretBinary, ClientRequestToken: in.ClientRequestToken}
+		ci := secrets.CreateInput{Name: in.Name, Description: in.Description, SecretBinary: in.SecretBinary,
+			ClientRequestToken: in.ClientRequestToken, KmsKeyID: in.KmsKeyId}
 		if in.SecretString != nil {
 			ci.SecretString = *in.SecretString
 		}
@@ -208,19 +247,11 @@ func (a *API) secretsManager(w http.ResponseWriter, r *http.Request, op string, 
 	default:
 		return smError("UnknownOperationException", "")
 	}
-	if err != nil {
-		var se *secrets.Error
-		if errors.As(err, &se) {
-			return smError(se.Code, se.Message)
-		}
-		return awserr.New(http.StatusInternalServerError, "InternalServiceError", "%s failed: %v", op, err)
-	}
-	writeJSON(w, http.StatusOK, smContentType, out)
-	return nil
+	return err
 }
 
 func toSMEntry(e secrets.Entry) smEntry {
-	se := smEntry{ARN: e.ARN, Name: e.Name, Description: e.Description, CreatedDate: epoch(e.CreatedDate),
+	se := smEntry{ARN: e.ARN, Name: e.Name, Description: e.Description, KmsKeyId: e.KmsKeyID, CreatedDate: epoch(e.CreatedDate),
 		LastChangedDate: epoch(e.LastChangedDate), DeletedDate: epoch(e.DeletedDate)}
 	for _, t := range e.Tags {
 		se.Tags = append(se.Tags, smTag{Key: t.Key, Value: t.Value})

@@ -5,7 +5,7 @@
 // Parse and Load refuse unknown keys, fill defaults and run Validate, whose errors name
 // the key at fault:
 //
-//	brokers[1].endpoints[0]: "htp://x" is not a tcp://, ssl:// or failover:(...) URL
+//	brokers[1].endpoints[0]: openwire: URL "htp://x": scheme must be tcp, ssl or failover
 //
 // A broker without an arn gets arn:aws:mq:<region>:<accountId>:broker:<name>:b-<id>,
 // where the id is derived from the name alone, so the ARN is the same on every start.

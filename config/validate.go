@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
 var (
@@ -122,28 +123,15 @@ func (b *Broker) validate(key string) error {
 	secure := false
 	for j, e := range b.Endpoints {
 		ekey := fmt.Sprintf("%s.endpoints[%d]", key, j)
-		if strings.HasPrefix(e, "failover:") {
-			if len(b.Endpoints) > 1 {
-				return fmt.Errorf("%s: a failover:(...) URL must be the only endpoint", ekey)
-			}
-			inner, err := failoverURLs(e)
-			if err != nil {
-				return fmt.Errorf("%s: %q %v", ekey, e, err)
-			}
-			for _, u := range inner {
-				s, err := brokerURL(u)
-				if err != nil {
-					return fmt.Errorf("%s: %q: %v", ekey, u, err)
-				}
-				secure = secure || s
-			}
-			continue
+		if strings.HasPrefix(e, "failover:") && len(b.Endpoints) > 1 {
+			return fmt.Errorf("%s: a failover:(...) URL must be the only endpoint", ekey)
 		}
-		s, err := brokerURL(e)
+		// The client's own rule, so what the config accepts is what Dial can use.
+		u, err := openwire.ParseURL(e)
 		if err != nil {
-			return fmt.Errorf("%s: %q %v", ekey, e, err)
+			return fmt.Errorf("%s: %w", ekey, err)
 		}
-		secure = secure || s
+		secure = secure || u.TLS
 	}
 	if t := b.TLS; t != nil {
 		if !secure {
@@ -176,50 +164,6 @@ func (b *Broker) validate(key string) error {
 		}
 	}
 	return nil
-}
-
-// brokerURL checks one tcp:// or ssl:// URL and tells whether it is ssl.
-func brokerURL(s string) (secure bool, err error) {
-	u, perr := url.Parse(s)
-	if perr != nil || (u.Scheme != "tcp" && u.Scheme != "ssl") {
-		return false, fmt.Errorf("is not a tcp://, ssl:// or failover:(...) URL")
-	}
-	host, port, perr := net.SplitHostPort(u.Host)
-	if perr != nil || host == "" {
-		return false, fmt.Errorf("needs host:port, e.g. %s://127.0.0.1:61616", u.Scheme)
-	}
-	if p, perr := strconv.Atoi(port); perr != nil || p < 1 || p > 65535 {
-		return false, fmt.Errorf("has no valid port")
-	}
-	if u.Path != "" && u.Path != "/" {
-		return false, fmt.Errorf("must not have a path")
-	}
-	return u.Scheme == "ssl", nil
-}
-
-// failoverURLs returns the URLs inside failover:(a,b)?options.
-func failoverURLs(s string) ([]string, error) {
-	rest := strings.TrimPrefix(s, "failover:")
-	if !strings.HasPrefix(rest, "(") {
-		return nil, fmt.Errorf("is not a failover:(tcp://a:61616,tcp://b:61616) URL")
-	}
-	end := strings.Index(rest, ")")
-	if end < 0 {
-		return nil, fmt.Errorf("has no closing ')'")
-	}
-	if tail := rest[end+1:]; tail != "" && !strings.HasPrefix(tail, "?") {
-		return nil, fmt.Errorf("has %q after ')'; only ?options may follow", tail)
-	}
-	var urls []string
-	for _, u := range strings.Split(rest[1:end], ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			urls = append(urls, u)
-		}
-	}
-	if len(urls) == 0 {
-		return nil, fmt.Errorf("lists no broker URL")
-	}
-	return urls, nil
 }
 
 func (f *Function) validate(key string) error {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
+	"github.com/mqtrigger/mqtrigger/internal/stallproxy"
 )
 
 // slowCounter is a counter whose every batch takes 20–40 ms, so a stream of a few
@@ -149,7 +150,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 	t.Parallel()
 	n := byForm(2000, 10000)
 	b := brokertest.Shared(t)
-	proxy := newFreezer(t, b.Host)
+	proxy := stallproxy.Start(t, b.Host)
 	fn, url := slowCounter(t)
 	svc, secret := serviceOn(t, []string{proxy.URL()}, url, b.User, b.Password)
 	rss := watchRSS(t, svc)
@@ -163,7 +164,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 		}
 		return nil
 	})
-	proxy.freeze()
+	proxy.Freeze()
 	frozenAt := time.Now()
 	_, atFreeze := fn.counts()
 
@@ -197,7 +198,7 @@ func TestReliabilityFrozenBroker(t *testing.T) {
 		t.Fatalf("the function got %d deliveries through a frozen broker connection", after-atFreeze)
 	}
 
-	proxy.thaw()
+	proxy.Thaw()
 	waitProcessed(t, fn, 0, n, 2*time.Minute)
 	if o := getESM(t, svc, id); aws.ToString(o.State) != "Enabled" {
 		t.Fatalf("mapping %s after recovering", aws.ToString(o.State))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
+	"github.com/mqtrigger/mqtrigger/internal/stallproxy"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestReliabilityFrozenBrokerWhileWriting(t *testing.T) {
 	t.Parallel()
 	b := brokertest.Shared(t)
-	proxy := newFreezer(t, b.Host)
+	proxy := stallproxy.Start(t, b.Host)
 	ctx := context.Background()
 	conn, err := openwire.Dial(ctx, proxy.URL(), openwire.Config{User: b.User, Password: b.Password})
 	if err != nil {
@@ -39,7 +40,7 @@ func TestReliabilityFrozenBrokerWhileWriting(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	proxy.freeze()
+	proxy.Freeze()
 	frozenAt := time.Now()
 	// 32 senders of 1 MiB each: more than the kernel buffers on both sides of the
 	// proxy hold, so a write blocks.
@@ -63,7 +64,7 @@ func TestReliabilityFrozenBrokerWhileWriting(t *testing.T) {
 	}
 	// Unblock whatever is stuck (closing the proxy's sockets fails the writes), then clean up.
 	cancel()
-	proxy.thaw()
+	proxy.Thaw()
 	wg.Wait()
 	conn.Close()
 	if failure != "" {

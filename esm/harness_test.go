@@ -25,7 +25,6 @@ import (
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
-	"github.com/mqtrigger/mqtrigger/internal/esmfunctions"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/logtest"
 	"github.com/mqtrigger/mqtrigger/openwire"
@@ -103,7 +102,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	h.sup = esm.NewSupervisor(esm.Options{
 		Store:       st,
 		Credentials: sec,
-		Functions:   esmfunctions.Registry{R: fns},
+		Functions:   fns,
 		Brokers: func(arn string) (esm.Broker, bool) {
 			if arn != brokerARN {
 				return esm.Broker{}, false

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/filter"
+	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -267,7 +268,7 @@ func (r *runner) classify(err error) error {
 		return &fault{ReasonEventSourceAuthnError, err}
 	case errors.Is(err, openwire.ErrAuthorization):
 		return &fault{ReasonEventSourceAuthzError, fmt.Errorf("the broker user may not read queue %q (check the broker's authorization map): %w", r.cfg.Queue(), err)}
-	case errors.Is(err, ErrFunctionConfig):
+	case errors.Is(err, function.ErrFunctionNotFound), errors.Is(err, function.ErrFunctionConfig):
 		return &fault{ReasonFunctionConfigInvalid, err}
 	}
 	return err

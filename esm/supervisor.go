@@ -11,34 +11,25 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
-// Functions runs the functions mappings name.
+// Functions runs the functions mappings name; *function.Registry is one.
 type Functions interface {
 	// Invoke runs the function synchronously with payload. It returns an error only
-	// when the function could not be run at all; one wrapping ErrFunctionConfig
-	// stops the mapping with FUNCTION_CONFIG_NOT_VALID.
-	Invoke(ctx context.Context, name string, payload []byte) (*Result, error)
-	// FunctionArn resolves a function, with an error wrapping ErrFunctionConfig
-	// when it does not exist: a runner checks this before it takes any message.
+	// when the function could not be run at all; one matching
+	// function.ErrFunctionNotFound or function.ErrFunctionConfig stops the mapping
+	// with FUNCTION_CONFIG_NOT_VALID.
+	Invoke(ctx context.Context, name string, payload []byte) (*function.Result, error)
+	// FunctionArn resolves a function, with an error matching
+	// function.ErrFunctionNotFound when it does not exist: a runner checks this
+	// before it takes any message.
 	FunctionArn(ctx context.Context, name string) (string, error)
 	// Reserve hints how many batches of the function may run at once (the
 	// mapping's MaximumConcurrency), so environments can be kept warm.
 	Reserve(name string, concurrency int)
 }
-
-// Result is a function's answer to one batch.
-type Result struct {
-	Payload []byte
-	// FunctionError is "" on success, else Lambda's X-Amz-Function-Error
-	// ("Unhandled"), and Payload holds {"errorType","errorMessage"}.
-	FunctionError string
-}
-
-// ErrFunctionConfig is wrapped by the Functions errors that mean the function is
-// missing or cannot run as configured.
-var ErrFunctionConfig = errors.New("function cannot be run as configured")
 
 // Credentials reads a BASIC_AUTH secret; *secrets.Manager is one.
 type Credentials interface {

@@ -3,8 +3,12 @@ package esm
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // MinMaximumConcurrency is the smallest ScalingConfig.MaximumConcurrency accepted.
@@ -39,17 +43,12 @@ func invalid(field, format string, args ...any) *ValidationError {
 }
 
 var (
-	uriPattern    = regexp.MustCompile(`^[ a-zA-Z0-9\-/*:_+=.@]*$`)
-	tagPattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	kmsPattern    = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$`)
-	functionNameR = regexp.MustCompile(`^[a-zA-Z0-9\-_]{1,64}$`)
+	uriPattern = regexp.MustCompile(`^[ a-zA-Z0-9\-/*:_+=.@]*$`)
+	tagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	kmsPattern = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$`)
 	// arnPattern is the model's Arn pattern for EventSourceArn.
 	arnPattern = regexp.MustCompile(`^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)$`)
 )
-
-// ValidFunctionName reports whether name is a plain Lambda function name (1..64 of
-// letters, digits, '-' and '_').
-func ValidFunctionName(name string) bool { return functionNameR.MatchString(name) }
 
 // Validate checks m the way Lambda checks an Amazon MQ event source mapping, after
 // defaults are applied (see SetDefaults): its Config and its Tags. It does not look
@@ -72,10 +71,13 @@ func (c *Config) Validate() error {
 		return constraint("eventSourceArn", c.EventSourceArn, "Member must satisfy regular expression pattern: "+
 			`arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)`)
 	}
-	if !ValidFunctionName(c.FunctionName) {
+	if !function.ValidName(c.FunctionName) {
 		return constraint("functionName", c.FunctionName, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
 	}
 	if err := c.validateQueues(); err != nil {
+		return err
+	}
+	if err := c.validateControlChars(); err != nil {
 		return err
 	}
 	if err := c.validateAccess(); err != nil {
@@ -136,6 +138,20 @@ func (c *Config) Validate() error {
 	}
 	if c.KMSKeyArn != "" && !kmsPattern.MatchString(c.KMSKeyArn) {
 		return constraint("kMSKeyArn", c.KMSKeyArn, "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+	}
+	return nil
+}
+
+// validateControlChars refuses control characters (NUL above all, which no
+// broker destination and no PostgreSQL text column can hold) in the strings that
+// are kept as they are given.
+func (c *Config) validateControlChars() error {
+	for _, f := range []struct{ field, value string }{
+		{"queues", c.Queue()}, {"eventSourceArn", c.EventSourceArn}, {"kMSKeyArn", c.KMSKeyArn},
+	} {
+		if strings.IndexFunc(f.value, unicode.IsControl) >= 0 {
+			return constraint(f.field, strconv.QuoteToASCII(f.value), "Member must not contain control characters")
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/mqtrigger/mqtrigger/event"
+	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -485,7 +486,7 @@ func (w *worker) ack(ctx context.Context, msgs []*openwire.Message) error {
 }
 
 // functionErrorCause is the failure as the dead-letter queue will carry it.
-func functionErrorCause(res *Result) string {
+func functionErrorCause(res *function.Result) string {
 	var fe struct {
 		ErrorType    string `json:"errorType"`
 		ErrorMessage string `json:"errorMessage"`

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 // The Registry's operations on functions, as Lambda's functions API has them:
@@ -192,10 +190,10 @@ func (r *Registry) Create(ctx context.Context, in CreateInput) (*Configuration, 
 	}
 	if _, err := r.store.GetFunction(ctx, in.Name); err == nil {
 		return nil, fmt.Errorf("%w: %s", ErrFunctionExists, in.Name)
-	} else if !errors.Is(err, store.ErrNotFound) {
+	} else if !errors.Is(err, ErrNotStored) {
 		return nil, fmt.Errorf("reading function %s: %w", in.Name, err)
 	}
-	sf := &store.Function{Name: in.Name}
+	sf := &Stored{Name: in.Name}
 	setCode(sf, in.Code.ZipFile)
 	if err := r.save(ctx, sf, c); err != nil {
 		return nil, err
@@ -278,7 +276,7 @@ func (r *Registry) Delete(ctx context.Context, nameOrARN string) error {
 		r.uninstall(name)
 	}
 	r.loadMu.Unlock()
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ErrNotStored) {
 		return &NotFoundError{ARN: r.arn(name)}
 	}
 	if err != nil {
@@ -369,7 +367,7 @@ func (r *Registry) latest(nameOrARN string) (string, error) {
 }
 
 // configuration describes an API function from its stored form.
-func (r *Registry) configuration(sf *store.Function, c *storedConfig) *Configuration {
+func (r *Registry) configuration(sf *Stored, c *storedConfig) *Configuration {
 	fc := &Configuration{
 		Name:           sf.Name,
 		ARN:            r.arn(sf.Name),
@@ -421,9 +419,9 @@ func (r *Registry) configuredConfiguration(fn *function) *Configuration {
 }
 
 // stored reads an API function from the store.
-func (r *Registry) stored(ctx context.Context, name string) (*store.Function, *storedConfig, error) {
+func (r *Registry) stored(ctx context.Context, name string) (*Stored, *storedConfig, error) {
 	sf, err := r.store.GetFunction(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ErrNotStored) {
 		return nil, nil, &NotFoundError{ARN: r.arn(name)}
 	}
 	if err != nil {
@@ -437,7 +435,7 @@ func (r *Registry) stored(ctx context.Context, name string) (*store.Function, *s
 }
 
 // changeable reads an API function for an update, with loadMu held on success.
-func (r *Registry) changeable(ctx context.Context, nameOrARN, revisionID string) (*store.Function, *storedConfig, error) {
+func (r *Registry) changeable(ctx context.Context, nameOrARN, revisionID string) (*Stored, *storedConfig, error) {
 	name, err := r.latest(nameOrARN)
 	if err != nil {
 		return nil, nil, err
@@ -457,7 +455,7 @@ func (r *Registry) changeable(ctx context.Context, nameOrARN, revisionID string)
 	return sf, c, nil
 }
 
-func setCode(sf *store.Function, zip []byte) {
+func setCode(sf *Stored, zip []byte) {
 	sum := sha256.Sum256(zip)
 	sf.Code = zip
 	sf.CodeSHA256 = base64.StdEncoding.EncodeToString(sum[:])
@@ -466,7 +464,7 @@ func setCode(sf *store.Function, zip []byte) {
 
 // save writes a function with a new revision; the next invocation loads it. Call
 // with loadMu held.
-func (r *Registry) save(ctx context.Context, sf *store.Function, c *storedConfig) error {
+func (r *Registry) save(ctx context.Context, sf *Stored, c *storedConfig) error {
 	c.RevisionID = newRequestID()
 	cfg, err := json.Marshal(c)
 	if err != nil {

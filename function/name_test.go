@@ -44,3 +44,9 @@ func TestParseName(t *testing.T) {
 		t.Errorf("Local of this account: %v", err)
 	}
 }
+
+func TestValidName(t *testing.T) {
+	if !ValidName("MQ-Example_Function1") || ValidName("") || ValidName(strings.Repeat("a", 65)) || ValidName("a.b") {
+		t.Fatal("ValidName")
+	}
+}

@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 // Spec describes a function: exactly one of URL (an HTTP endpoint), Command (a
@@ -108,10 +106,10 @@ func (s *Spec) Validate() error {
 
 // RegistryOptions configures a Registry.
 type RegistryOptions struct {
-	Store     store.Store // where API-created functions live; nil keeps them in memory
-	DataDir   string      // unpacked code goes under DataDir/functions; "" uses a temporary folder
-	Region    string      // default us-east-1
-	AccountID string      // default 123456789012
+	Store     Store  // where API-created functions live; nil keeps them in memory
+	DataDir   string // unpacked code goes under DataDir/functions; "" uses a temporary folder
+	Region    string // default us-east-1
+	AccountID string // default 123456789012
 	Logger    *slog.Logger
 	// Configured are the functions of the config file; the API can read them but not
 	// change them.
@@ -129,20 +127,12 @@ var errRegistryClosed = errors.New("function registry is closed")
 // store is read again (another node may have changed it).
 const refreshInterval = 10 * time.Second
 
-// functionStore is the part of store.Store that functions use.
-type functionStore interface {
-	PutFunction(ctx context.Context, f *store.Function) error
-	GetFunction(ctx context.Context, name string) (*store.Function, error)
-	ListFunctions(ctx context.Context) ([]*store.Function, error)
-	DeleteFunction(ctx context.Context, name string) error
-}
-
 // Registry holds every function by name, invokes them, and creates, changes and
 // deletes those of the functions API.
 type Registry struct {
 	opts    RegistryOptions
 	log     *slog.Logger
-	store   functionStore
+	store   Store
 	codeDir string
 	tmpDir  string
 	host    *runtimeHost
@@ -171,7 +161,7 @@ type function struct {
 	configured bool
 	// For API functions: what was stored, and when the store was last read.
 	conf    *storedConfig
-	stored  *store.Function
+	stored  *Stored
 	checked atomic.Int64
 }
 
@@ -202,7 +192,7 @@ func NewRegistry(opts RegistryOptions) (*Registry, error) {
 	if opts.Store != nil {
 		r.store = opts.Store
 	} else {
-		r.store = &memFunctions{m: make(map[string]*store.Function)}
+		r.store = &memFunctions{m: make(map[string]*Stored)}
 	}
 	if opts.DataDir == "" {
 		dir, err := os.MkdirTemp("", "mqtrigger-functions-")
@@ -417,7 +407,7 @@ func (r *Registry) load(ctx context.Context, name string) (*function, error) {
 		return cur, nil // refreshed while we waited
 	}
 	sf, err := r.store.GetFunction(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ErrNotStored) {
 		r.uninstall(name)
 		return nil, &NotFoundError{ARN: r.arn(name)}
 	}
@@ -438,7 +428,7 @@ func (r *Registry) load(ctx context.Context, name string) (*function, error) {
 
 // install builds a function from its stored form and replaces the one in use; the
 // old one's environments finish their invocations and stop. Call with loadMu held.
-func (r *Registry) install(sf *store.Function) (*function, error) {
+func (r *Registry) install(sf *Stored) (*function, error) {
 	conf, err := decodeConfig(sf)
 	if err != nil {
 		return nil, err
@@ -455,7 +445,7 @@ func (r *Registry) install(sf *store.Function) (*function, error) {
 		return nil, err
 	}
 	fn.conf = conf
-	fn.stored = &store.Function{Name: sf.Name, Config: sf.Config, CodeSHA256: sf.CodeSHA256, CodeSize: sf.CodeSize, LastModified: sf.LastModified}
+	fn.stored = &Stored{Name: sf.Name, Config: sf.Config, CodeSHA256: sf.CodeSHA256, CodeSize: sf.CodeSize, LastModified: sf.LastModified}
 	fn.checked.Store(time.Now().UnixNano())
 	r.mu.Lock()
 	if r.closed {
@@ -565,7 +555,7 @@ type storedConfig struct {
 	name           string
 }
 
-func decodeConfig(sf *store.Function) (*storedConfig, error) {
+func decodeConfig(sf *Stored) (*storedConfig, error) {
 	var c storedConfig
 	if err := json.Unmarshal(sf.Config, &c); err != nil {
 		return nil, fmt.Errorf("%w: function %s: stored configuration: %v", ErrFunctionConfig, sf.Name, err)
@@ -591,10 +581,10 @@ func (c *storedConfig) spec() Spec {
 // memFunctions keeps API functions in memory when the registry has no store.
 type memFunctions struct {
 	mu sync.Mutex
-	m  map[string]*store.Function
+	m  map[string]*Stored
 }
 
-func (s *memFunctions) PutFunction(_ context.Context, f *store.Function) error {
+func (s *memFunctions) PutFunction(_ context.Context, f *Stored) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := *f
@@ -602,26 +592,26 @@ func (s *memFunctions) PutFunction(_ context.Context, f *store.Function) error {
 	return nil
 }
 
-func (s *memFunctions) GetFunction(_ context.Context, name string) (*store.Function, error) {
+func (s *memFunctions) GetFunction(_ context.Context, name string) (*Stored, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f, ok := s.m[name]
 	if !ok {
-		return nil, store.ErrNotFound
+		return nil, ErrNotStored
 	}
 	c := *f
 	return &c, nil
 }
 
-func (s *memFunctions) ListFunctions(context.Context) ([]*store.Function, error) {
+func (s *memFunctions) ListFunctions(context.Context) ([]*Stored, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*store.Function, 0, len(s.m))
+	out := make([]*Stored, 0, len(s.m))
 	for _, f := range s.m {
 		c := *f
 		out = append(out, &c)
 	}
-	slices.SortFunc(out, func(a, b *store.Function) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b *Stored) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -629,7 +619,7 @@ func (s *memFunctions) DeleteFunction(_ context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.m[name]; !ok {
-		return store.ErrNotFound
+		return ErrNotStored
 	}
 	delete(s.m, name)
 	return nil

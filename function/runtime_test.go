@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 func createHandler(t *testing.T, te *testEnv, name string, timeout int, env map[string]string) *Configuration {
@@ -379,11 +378,7 @@ func TestClose(t *testing.T) {
 // it lives in the store.
 func TestPersistence(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, "", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := newMemStore()
 	open := func() *Registry {
 		reg, err := NewRegistry(RegistryOptions{Store: st, DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
@@ -392,7 +387,7 @@ func TestPersistence(t *testing.T) {
 		return reg
 	}
 	reg1 := open()
-	_, err = reg1.Create(ctx, CreateInput{
+	_, err := reg1.Create(ctx, CreateInput{
 		Name: "kept", Runtime: "provided.al2", Role: ptr(testRole),
 		Handler: "bootstrap", Code: &Code{ZipFile: handlerZip(t)},
 	})
@@ -407,7 +402,7 @@ func TestPersistence(t *testing.T) {
 		t.Fatalf("handler saw %+v", got)
 	}
 	// A function whose stored form is broken cannot be invoked, and says why.
-	if err := st.PutFunction(ctx, &store.Function{Name: "broken", Config: []byte(`{"runtime":"provided.al2"}`), Code: []byte("not a zip"), LastModified: time.Now()}); err != nil {
+	if err := st.PutFunction(ctx, &Stored{Name: "broken", Config: []byte(`{"runtime":"provided.al2"}`), Code: []byte("not a zip"), LastModified: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := reg2.Invoke(ctx, "broken", []byte(`{}`)); !errors.Is(err, ErrFunctionConfig) {

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 // maxTags is the most tags a Lambda resource may carry.
@@ -20,7 +18,7 @@ func (r *Registry) FunctionTags(ctx context.Context, name string) (map[string]st
 		return map[string]string{}, nil
 	}
 	sf, err := r.store.GetFunction(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, ErrNotStored) {
 		return nil, fmt.Errorf("%w: %s", ErrFunctionNotFound, name)
 	}
 	if err != nil {

@@ -236,13 +236,14 @@ type consumerInfo struct {
 	dest     Destination
 	prefetch int32
 	selector string
+	browser  bool
 }
 
 func (e *encoder) consumerInfo(id int32, c *consumerInfo) {
 	start := e.beginFrame(typeConsumerInfo)
 	e.command(id, true)
 	e.consumerID(c.id)
-	e.bool1(false) // browser
+	e.bool1(c.browser)
 	e.destination(&c.dest)
 	e.int32(c.prefetch)
 	e.int32(0)    // maximumPendingMessageLimit

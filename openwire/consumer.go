@@ -60,6 +60,12 @@ type Consumer struct {
 	closeDeferred bool
 	aborted       bool       // the broker closed it (ConsumerControl)
 	expired       []*Message // dropped by next, their EXPIRED acks not yet sent
+
+	browser     bool     // a queue browser (browser.go): copies, nothing consumed
+	browseDone  bool     // the broker sent the end of the browse
+	browseLost  bool     // a reconnect interrupted the browse
+	browseFirst *Message // oldest message handed out and not yet acked (window)
+	browseN     int      // messages handed out since the last window ack
 }
 
 // NewConsumer consumes from the queue named queue.
@@ -111,7 +117,7 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 }
 
 func (k *Consumer) info(l *link) consumerInfo {
-	return consumerInfo{id: k.cid(l), dest: k.dest, prefetch: k.prefetch.Load(), selector: k.selector}
+	return consumerInfo{id: k.cid(l), dest: k.dest, prefetch: k.prefetch.Load(), selector: k.selector, browser: k.browser}
 }
 
 func (k *Consumer) cid(l *link) consumerID {
@@ -140,6 +146,10 @@ func (k *Consumer) arrive(l *link, m *Message, bodyErr error) {
 	}
 	k.seq++
 	m.seq = k.seq
+	if k.browser {
+		k.browseArrive(m, bodyErr)
+		return
+	}
 	k.outstanding[m.seq] = m
 	var cause string
 	switch {
@@ -682,6 +692,9 @@ func (k *Consumer) Close(ctx context.Context) error {
 // closedErr is what calls on a closed consumer return: ErrConsumerAborted when
 // the broker closed it, else ErrClosed. k.mu must be held.
 func (k *Consumer) closedErr() error {
+	if k.browseLost {
+		return fmt.Errorf("openwire: browse of %s interrupted by a reconnect (browse again): %w", k.dest, ErrStale)
+	}
 	if k.aborted {
 		return fmt.Errorf("openwire: consumer on %s: %w", k.dest, ErrConsumerAborted)
 	}

@@ -2,7 +2,8 @@
 // (version 12, loose encoding): connections over tcp://, ssl:// and failover:
 // URLs, sessions, queue and topic consumers with prefetch, individual, range,
 // delivered and poison acknowledgements, local transactions, a client-side
-// redelivery policy like the Java client's, producers, keep-alive and
+// redelivery policy like the Java client's, producers, queue browsers
+// (Session.NewBrowser: look at a queue without consuming it), keep-alive and
 // inactivity detection, and failover reconnects.
 //
 // Connect, consume and acknowledge:

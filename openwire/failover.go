@@ -138,6 +138,10 @@ func (c *Conn) restore(ctx context.Context, l *link) error {
 			return fmt.Errorf("re-creating session %d: %w", s.id, err)
 		}
 		for _, k := range s.consumerList() {
+			if k.browser {
+				k.loseBrowse() // a new browse would start again from the head
+				continue
+			}
 			info := k.info(l)
 			if err := l.request(ctx, func(e *encoder, id int32) { e.consumerInfo(id, &info) }); err != nil {
 				return fmt.Errorf("re-creating consumer on %s: %w", k.dest, err)

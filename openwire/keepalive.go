@@ -15,8 +15,10 @@ func (l *link) monitor() {
 	if d <= 0 {
 		return
 	}
-	// Checking six times per duration notices silence at most d/6 late.
-	tick := time.NewTicker(d / 6)
+	// A read is seen at the first tick after it, so silence is noticed up to one
+	// tick late: checking thirty times per duration keeps a half-open link's
+	// detection within d + d/30 (31 s with the 30 s default).
+	tick := time.NewTicker(max(d/30, 10*time.Millisecond))
 	defer tick.Stop()
 	lastReads, lastWrites := l.reads.Load(), l.writes.Load()
 	lastRead, lastWrite := time.Now(), time.Now()

@@ -248,6 +248,9 @@ func (l *link) handleFrame(f frame, raw []byte) error {
 	switch f.typ {
 	case typeMessageDispatch:
 		if f.msg == nil {
+			if k := l.c.consumer(f.consumer.value); k != nil {
+				k.browseEnd()
+			}
 			return nil // end of a browse or pull
 		}
 		if k := l.c.consumer(f.consumer.value); k != nil {

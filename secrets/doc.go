@@ -1,7 +1,8 @@
 // Package secrets gives Secrets Manager's semantics on top of a store.Store: secrets
 // with ARNs in AWS's form, lookup by name, full ARN or partial ARN, versions labelled
 // AWSCURRENT and AWSPREVIOUS, deletion with a recovery window, and values encrypted
-// at rest with AES-256-GCM.
+// at rest with AES-256-GCM; tags, a KMS key ID and a resource policy are kept and
+// returned as given (the policy is not enforced).
 //
 // The store only ever holds ciphertext. Each value is sealed with a fresh random
 // nonce and with the secret's ARN and VersionId as additional data, so a value copied

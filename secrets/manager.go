@@ -75,6 +75,9 @@ type CreateInput struct {
 	SecretBinary       []byte
 	Tags               []Tag
 	ClientRequestToken string // the first version's VersionId; a new UUID if empty
+	// KmsKeyID is stored and returned as given: values are sealed with the node's
+	// own key, not with KMS.
+	KmsKeyID string
 }
 
 // CreateOutput is CreateSecret's response. VersionID is empty when the secret was
@@ -136,6 +139,7 @@ type Entry struct {
 	ARN             string
 	Name            string
 	Description     string
+	KmsKeyID        string // "" for the default key
 	CreatedDate     time.Time
 	LastChangedDate time.Time
 	DeletedDate     time.Time // zero unless scheduled for deletion
@@ -184,10 +188,8 @@ func (m *Manager) Create(ctx context.Context, in CreateInput) (*CreateOutput, er
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range in.Tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, newError(CodeValidation, "1 validation error detected: Value at 'tags' failed to satisfy constraint: a tag key must have 1 to 128 characters and a value at most 256")
-		}
+	if err := validTags(in.Tags); err != nil {
+		return nil, err
 	}
 	tags, err := json.Marshal(in.Tags)
 	if err != nil {
@@ -215,7 +217,7 @@ func (m *Manager) Create(ctx context.Context, in CreateInput) (*CreateOutput, er
 	}
 	now := m.now().UTC()
 	sec := &store.Secret{ARN: arn, Name: in.Name, Description: in.Description, CreatedDate: now,
-		LastChangedDate: now, Tags: tags}
+		LastChangedDate: now, Tags: tags, KmsKeyID: in.KmsKeyID}
 	if hasValue {
 		sealed, err := m.seal(arn, token, kind, value)
 		if err != nil {
@@ -313,42 +315,73 @@ func (m *Manager) PutValue(ctx context.Context, in PutInput) (*PutOutput, error)
 	if err != nil {
 		return nil, err
 	}
+	var out *PutOutput
+	err = m.modify(ctx, in.SecretID, func(sec *store.Secret) (bool, error) {
+		retried, err := m.putVersion(sec, token, kind, value)
+		if err != nil || retried != nil {
+			out = retried
+			return false, err
+		}
+		out = &PutOutput{ARN: sec.ARN, Name: sec.Name, VersionID: token, VersionStages: []string{StageCurrent}}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// putVersion makes a new current version of sec with that token and value, the
+// current one becoming AWSPREVIOUS. If sec already has a version with that token and
+// value (a retried request), it leaves sec alone and returns that version.
+func (m *Manager) putVersion(sec *store.Secret, token string, kind byte, value []byte) (retried *PutOutput, err error) {
+	for _, v := range []struct {
+		id, stage string
+		value     []byte
+	}{{sec.VersionID, StageCurrent, sec.Value}, {sec.PreviousVersionID, StagePrevious, sec.PreviousValue}} {
+		if v.id == "" || v.id != token {
+			continue
+		}
+		if k, old, err := m.open(sec.ARN, v.id, v.value); err == nil && k == kind && bytes.Equal(old, value) {
+			return &PutOutput{ARN: sec.ARN, Name: sec.Name, VersionID: v.id, VersionStages: []string{v.stage}}, nil
+		}
+		return nil, newError(CodeResourceExists, "You can't modify an existing version, you can only create new versions.")
+	}
+	sealed, err := m.seal(sec.ARN, token, kind, value)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now().UTC()
+	if sec.VersionID != "" {
+		sec.PreviousVersionID, sec.PreviousValue, sec.PreviousCreatedDate = sec.VersionID, sec.Value, sec.VersionCreatedDate
+	}
+	sec.VersionID, sec.Value, sec.VersionCreatedDate = token, sealed, now
+	return nil, nil
+}
+
+// modify applies change to the secret secretID (not scheduled for deletion) and
+// writes it, reading and trying again if another writer got there first. change
+// returns false to leave the secret unwritten. LastChangedDate is set on write.
+func (m *Manager) modify(ctx context.Context, secretID string, change func(sec *store.Secret) (write bool, err error)) error {
 	for attempt := 0; ; attempt++ {
-		sec, err := m.lookup(ctx, in.SecretID)
+		sec, err := m.lookup(ctx, secretID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !sec.DeletedDate.IsZero() {
-			return nil, newError(CodeInvalidRequest, msgMarkedForDeletion)
+			return newError(CodeInvalidRequest, msgMarkedForDeletion)
 		}
-		for _, v := range []struct {
-			id, stage string
-			value     []byte
-		}{{sec.VersionID, StageCurrent, sec.Value}, {sec.PreviousVersionID, StagePrevious, sec.PreviousValue}} {
-			if v.id == "" || v.id != token {
-				continue
-			}
-			// A retried request (same token, same value) succeeds again.
-			if k, old, err := m.open(sec.ARN, v.id, v.value); err == nil && k == kind && bytes.Equal(old, value) {
-				return &PutOutput{ARN: sec.ARN, Name: sec.Name, VersionID: v.id, VersionStages: []string{v.stage}}, nil
-			}
-			return nil, newError(CodeResourceExists, "You can't modify an existing version, you can only create new versions.")
+		write, err := change(sec)
+		if err != nil || !write {
+			return err
 		}
-		sealed, err := m.seal(sec.ARN, token, kind, value)
-		if err != nil {
-			return nil, err
-		}
-		now := m.now().UTC()
-		if sec.VersionID != "" {
-			sec.PreviousVersionID, sec.PreviousValue, sec.PreviousCreatedDate = sec.VersionID, sec.Value, sec.VersionCreatedDate
-		}
-		sec.VersionID, sec.Value, sec.VersionCreatedDate, sec.LastChangedDate = token, sealed, now, now
+		sec.LastChangedDate = m.now().UTC()
 		err = m.st.UpdateSecret(ctx, sec)
 		if err == nil {
-			return &PutOutput{ARN: sec.ARN, Name: sec.Name, VersionID: token, VersionStages: []string{StageCurrent}}, nil
+			return nil
 		}
 		if err := m.retryable(err, attempt, sec.Name); err != nil {
-			return nil, err
+			return err
 		}
 	}
 }
@@ -649,7 +682,7 @@ func versionToken(t string) (string, error) {
 }
 
 func entry(sec *store.Secret) Entry {
-	e := Entry{ARN: sec.ARN, Name: sec.Name, Description: sec.Description, CreatedDate: sec.CreatedDate,
+	e := Entry{ARN: sec.ARN, Name: sec.Name, Description: sec.Description, KmsKeyID: sec.KmsKeyID, CreatedDate: sec.CreatedDate,
 		LastChangedDate: sec.LastChangedDate, DeletedDate: sec.DeletedDate, VersionsToStages: map[string][]string{}}
 	if len(sec.Tags) > 0 {
 		_ = json.Unmarshal(sec.Tags, &e.Tags) // written by Create; a bad value shows as no tags

@@ -182,6 +182,7 @@ func (s *Server) open(o options) error {
 	h, err := api.New(api.Options{
 		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets,
 		Notify: notify, SecretChanged: secretChanged, Metrics: metrics, Logger: s.log,
+		Redrive: redriver(cfg, s.secrets),
 	})
 	if err != nil {
 		return err

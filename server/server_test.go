@@ -366,7 +366,7 @@ func TestBadConfigFailsFirst(t *testing.T) {
 	cfg.DataDir = dir
 	cfg.Brokers = []config.Broker{{Name: "b", Endpoints: []string{"htp://x"}}}
 	_, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err == nil || !strings.Contains(err.Error(), `brokers[0].endpoints[0]: "htp://x" is not a tcp://`) {
+	if err == nil || !strings.Contains(err.Error(), `brokers[0].endpoints[0]: openwire: URL "htp://x": scheme must be tcp, ssl or failover`) {
 		t.Fatalf("error %v", err)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/config"
 	"github.com/mqtrigger/mqtrigger/esm"
-	"github.com/mqtrigger/mqtrigger/internal/esmfunctions"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -26,7 +25,7 @@ func newSupervisor(d SupervisorDeps) (Supervisor, error) {
 	return esm.NewSupervisor(esm.Options{
 		Store:       d.Store,
 		Credentials: d.Secrets,
-		Functions:   esmfunctions.Registry{R: d.Functions},
+		Functions:   d.Functions,
 		Brokers: func(arn string) (esm.Broker, bool) {
 			b, ok := brokers[arn]
 			return b, ok

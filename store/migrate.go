@@ -138,6 +138,20 @@ var migrations = []migration{
 			`CREATE INDEX mappings_event_source_arn ON mappings (event_source_arn, uuid)`,
 		},
 	},
+	{
+		// v4: a secret's KMS key ID and resource policy, kept so that they are
+		// returned as given rather than dropped.
+		version: 4,
+		sqlite: []string{
+			`ALTER TABLE secrets ADD COLUMN kms_key_id TEXT NOT NULL DEFAULT ''`,
+			`ALTER TABLE secrets ADD COLUMN resource_policy TEXT NOT NULL DEFAULT ''`,
+		},
+		postgres: []string{
+			`ALTER TABLE secrets
+				ADD COLUMN kms_key_id TEXT NOT NULL DEFAULT '',
+				ADD COLUMN resource_policy TEXT NOT NULL DEFAULT ''`,
+		},
+	},
 }
 
 // mappingsV3 is schema version 3's mappings table, in a dialect's key and integer

@@ -112,6 +112,17 @@ func TestPostgresUpgradeFromV2(t *testing.T) {
 	testUpgradeFromV2(t, st, want)
 }
 
+func TestPostgresUpgradeFromV3(t *testing.T) {
+	url := pgtest.Schema(t)
+	rawPostgres(t, url, append(v3Schema(true), v3Secret)...)
+	st, err := Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testUpgradeFromV3(t, st)
+}
+
 func TestPostgresRefusesNewerSchema(t *testing.T) {
 	url := pgtest.Schema(t)
 	st, err := Open(context.Background(), url, "")

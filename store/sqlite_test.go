@@ -75,6 +75,17 @@ func TestSQLiteUpgradeFromV2(t *testing.T) {
 	testUpgradeFromV2(t, st, want)
 }
 
+func TestSQLiteUpgradeFromV3(t *testing.T) {
+	dir := t.TempDir()
+	rawSQLite(t, filepath.Join(dir, SQLiteFile), append(v3Schema(false), v3Secret)...)
+	st, err := Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	testUpgradeFromV3(t, st)
+}
+
 func TestSQLiteRefusesNewerSchema(t *testing.T) {
 	dir := t.TempDir()
 	st, err := Open(context.Background(), "", dir)

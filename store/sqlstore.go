@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // The two databases differ only in their drivers; sqlStore holds every query and
@@ -108,14 +110,15 @@ func list[T any](ctx context.Context, s *sqlStore, what, q string, args []any, s
 
 const secretCols = `arn, name, description, version_id, value, created_date, last_changed_date, tags,
 	version_created_date, previous_version_id, previous_value, previous_created_date,
-	deleted_date, deletion_date, version`
+	deleted_date, deletion_date, version, kms_key_id, resource_policy`
 
 func scanSecret(sc scanner) (*Secret, error) {
 	var s Secret
 	var tags string
 	var created, changed, vcreated, pcreated, deleted, deletion int64
 	if err := sc.Scan(&s.ARN, &s.Name, &s.Description, &s.VersionID, &s.Value, &created, &changed, &tags,
-		&vcreated, &s.PreviousVersionID, &s.PreviousValue, &pcreated, &deleted, &deletion, &s.Version); err != nil {
+		&vcreated, &s.PreviousVersionID, &s.PreviousValue, &pcreated, &deleted, &deletion, &s.Version,
+		&s.KmsKeyID, &s.ResourcePolicy); err != nil {
 		return nil, err
 	}
 	s.Value = nilIfEmpty(s.Value)
@@ -134,11 +137,11 @@ func (s *sqlStore) CreateSecret(ctx context.Context, sec *Secret) error {
 		return fmt.Errorf("store: create secret: empty ARN or name")
 	}
 	_, err := s.c.exec(ctx, `INSERT INTO secrets (`+secretCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		sec.ARN, sec.Name, sec.Description, sec.VersionID, blob(sec.Value), toNanos(sec.CreatedDate),
 		toNanos(sec.LastChangedDate), string(sec.Tags), toNanos(sec.VersionCreatedDate),
 		sec.PreviousVersionID, blob(sec.PreviousValue), toNanos(sec.PreviousCreatedDate),
-		toNanos(sec.DeletedDate), toNanos(sec.DeletionDate))
+		toNanos(sec.DeletedDate), toNanos(sec.DeletionDate), sec.KmsKeyID, sec.ResourcePolicy)
 	if err != nil {
 		if s.c.isUnique(err) {
 			return fmt.Errorf("secret %s: %w", sec.Name, ErrExists)
@@ -164,12 +167,13 @@ func (s *sqlStore) GetSecret(ctx context.Context, nameOrARN string) (*Secret, er
 func (s *sqlStore) UpdateSecret(ctx context.Context, sec *Secret) error {
 	n, err := s.c.exec(ctx, `UPDATE secrets SET name = ?, description = ?, version_id = ?, value = ?,
 		created_date = ?, last_changed_date = ?, tags = ?, version_created_date = ?, previous_version_id = ?,
-		previous_value = ?, previous_created_date = ?, deleted_date = ?, deletion_date = ?, version = version + 1
+		previous_value = ?, previous_created_date = ?, deleted_date = ?, deletion_date = ?, kms_key_id = ?,
+		resource_policy = ?, version = version + 1
 		WHERE arn = ? AND version = ?`,
 		sec.Name, sec.Description, sec.VersionID, blob(sec.Value), toNanos(sec.CreatedDate),
 		toNanos(sec.LastChangedDate), string(sec.Tags), toNanos(sec.VersionCreatedDate), sec.PreviousVersionID,
 		blob(sec.PreviousValue), toNanos(sec.PreviousCreatedDate), toNanos(sec.DeletedDate),
-		toNanos(sec.DeletionDate), sec.ARN, sec.Version)
+		toNanos(sec.DeletionDate), sec.KmsKeyID, sec.ResourcePolicy, sec.ARN, sec.Version)
 	if err != nil {
 		if s.c.isUnique(err) {
 			return fmt.Errorf("secret %s: %w", sec.Name, ErrExists)
@@ -202,8 +206,8 @@ func (s *sqlStore) ListSecrets(ctx context.Context) ([]*Secret, error) {
 
 const functionCols = `name, config, code, code_sha256, code_size, last_modified`
 
-func scanFunction(sc scanner) (*Function, error) {
-	var f Function
+func scanFunction(sc scanner) (*function.Stored, error) {
+	var f function.Stored
 	var cfg string
 	var lm int64
 	if err := sc.Scan(&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm); err != nil {
@@ -217,7 +221,7 @@ func scanFunction(sc scanner) (*Function, error) {
 	return &f, nil
 }
 
-func (s *sqlStore) PutFunction(ctx context.Context, f *Function) error {
+func (s *sqlStore) PutFunction(ctx context.Context, f *function.Stored) error {
 	if f.Name == "" {
 		return fmt.Errorf("store: put function: empty name")
 	}
@@ -231,18 +235,18 @@ func (s *sqlStore) PutFunction(ctx context.Context, f *Function) error {
 	return nil
 }
 
-func (s *sqlStore) GetFunction(ctx context.Context, name string) (*Function, error) {
+func (s *sqlStore) GetFunction(ctx context.Context, name string) (*function.Stored, error) {
 	f, err := scanFunction(s.c.queryRow(ctx, `SELECT `+functionCols+` FROM functions WHERE name = ?`, name))
 	if err != nil {
 		if s.c.isNoRows(err) {
-			return nil, fmt.Errorf("function %s: %w", name, ErrNotFound)
+			return nil, fmt.Errorf("function %s: %w", name, function.ErrNotStored)
 		}
 		return nil, fmt.Errorf("store: get function %s from %s: %w", name, s.name, err)
 	}
 	return f, nil
 }
 
-func (s *sqlStore) ListFunctions(ctx context.Context) ([]*Function, error) {
+func (s *sqlStore) ListFunctions(ctx context.Context) ([]*function.Stored, error) {
 	// The zips stay in the database: a list of many functions would otherwise load
 	// them all.
 	return list(ctx, s, "functions", `SELECT name, config, '', code_sha256, code_size, last_modified
@@ -255,7 +259,7 @@ func (s *sqlStore) DeleteFunction(ctx context.Context, name string) error {
 		return fmt.Errorf("store: delete function %s from %s: %w", name, s.name, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("function %s: %w", name, ErrNotFound)
+		return fmt.Errorf("function %s: %w", name, function.ErrNotStored)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // Open opens the store and brings its schema up to date. An empty url means the
@@ -29,8 +30,9 @@ func Open(ctx context.Context, url, dataDir string) (Store, error) {
 	}
 }
 
-// Errors the secret and function methods return, testable with errors.Is (the
-// mapping methods return esm.ErrNotFound, esm.ErrExists and esm.ErrConflict).
+// Errors the secret methods return, testable with errors.Is (the mapping methods
+// return esm.ErrNotFound, esm.ErrExists and esm.ErrConflict; the function methods
+// function.ErrNotStored).
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrExists   = errors.New("store: already exists")
@@ -53,12 +55,8 @@ type Store interface {
 	DeleteSecret(ctx context.Context, nameOrARN string) error
 	ListSecrets(ctx context.Context) ([]*Secret, error) // ordered by name
 
-	PutFunction(ctx context.Context, f *Function) error // create or replace
-	GetFunction(ctx context.Context, name string) (*Function, error)
-	// ListFunctions returns functions ordered by name, without their Code (GetFunction
-	// has it), so listing does not load every zip.
-	ListFunctions(ctx context.Context) ([]*Function, error)
-	DeleteFunction(ctx context.Context, name string) error
+	// The function methods are function.Store's, with function.ErrNotStored.
+	function.Store
 
 	Close() error
 }
@@ -82,18 +80,9 @@ type Secret struct {
 	PreviousCreatedDate time.Time
 	DeletedDate         time.Time // zero unless the secret is scheduled for deletion
 	DeletionDate        time.Time // when a scheduled secret goes for good
+	KmsKeyID            string    // as the client gave it; "" for the default key
+	ResourcePolicy      string    // JSON as the client gave it; "" when there is none
 	// Version counts writes: CreateSecret sets 1; UpdateSecret writes s only if the
 	// stored Version equals s.Version, and increments it (ErrConflict otherwise).
 	Version int64
-}
-
-// Function is a function created through the API: its configuration as JSON and its
-// zip, so every node sharing the store can run it.
-type Function struct {
-	Name         string
-	Config       []byte
-	Code         []byte
-	CodeSHA256   string
-	CodeSize     int64
-	LastModified time.Time
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 )
 
 // testStore is the behaviour every Store must have. open returns a new, empty store
@@ -315,6 +316,8 @@ func sampleSecret(name string) *Secret {
 		PreviousVersionID:   "v1",
 		PreviousValue:       []byte{9, 8},
 		PreviousCreatedDate: ts,
+		KmsKeyID:            "alias/app",
+		ResourcePolicy:      `{"Version":"2012-10-17"}`,
 	}
 }
 
@@ -422,12 +425,12 @@ func testSecrets(t *testing.T, st Store) {
 func testFunctions(t *testing.T, st Store) {
 	ctx := context.Background()
 	code := bytes.Repeat([]byte{0, 'P', 'K', 0xfe}, 256<<10) // 1 MiB with NULs and high bytes
-	f := &Function{Name: "orders", Config: []byte(`{"Runtime":"provided.al2023"}`), Code: code,
+	f := &function.Stored{Name: "orders", Config: []byte(`{"Runtime":"provided.al2023"}`), Code: code,
 		CodeSHA256: "abc=", CodeSize: int64(len(code)), LastModified: ts}
 	if err := st.PutFunction(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	check := func(got, want *Function, withCode bool) {
+	check := func(got, want *function.Stored, withCode bool) {
 		t.Helper()
 		if got.Name != want.Name || !bytes.Equal(got.Config, want.Config) || got.CodeSHA256 != want.CodeSHA256 ||
 			got.CodeSize != want.CodeSize || !got.LastModified.Equal(want.LastModified) {
@@ -446,14 +449,14 @@ func testFunctions(t *testing.T, st Store) {
 	}
 	check(got, f, true)
 
-	f2 := &Function{Name: "orders", Config: []byte(`{}`), Code: []byte("zip2"), CodeSHA256: "def=", CodeSize: 4,
+	f2 := &function.Stored{Name: "orders", Config: []byte(`{}`), Code: []byte("zip2"), CodeSHA256: "def=", CodeSize: 4,
 		LastModified: ts.Add(time.Hour)}
 	if err := st.PutFunction(ctx, f2); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.GetFunction(ctx, "orders")
 	check(got, f2, true)
-	a := &Function{Name: "a", Code: []byte("z"), CodeSize: 1}
+	a := &function.Stored{Name: "a", Code: []byte("z"), CodeSize: 1}
 	if err := st.PutFunction(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -467,16 +470,16 @@ func testFunctions(t *testing.T, st Store) {
 	check(list[0], a, false)
 	check(list[1], f2, false)
 
-	if _, err := st.GetFunction(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := st.GetFunction(ctx, "nope"); !errors.Is(err, function.ErrNotStored) {
 		t.Fatalf("get unknown: got %v, want ErrNotFound", err)
 	}
 	if err := st.DeleteFunction(ctx, "orders"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeleteFunction(ctx, "orders"); !errors.Is(err, ErrNotFound) {
+	if err := st.DeleteFunction(ctx, "orders"); !errors.Is(err, function.ErrNotStored) {
 		t.Fatalf("delete twice: got %v, want ErrNotFound", err)
 	}
-	if err := st.PutFunction(ctx, &Function{}); err == nil {
+	if err := st.PutFunction(ctx, &function.Stored{}); err == nil {
 		t.Fatal("function without a name accepted")
 	}
 }
@@ -486,7 +489,7 @@ func testReopen(t *testing.T, first Store, reopen func() (Store, error)) {
 	ctx := context.Background()
 	m := sampleMapping("r1", "fn", "arn")
 	s := sampleSecret("keep")
-	f := &Function{Name: "fn", Config: []byte(`{}`), Code: []byte("zip"), CodeSHA256: "x", CodeSize: 3, LastModified: ts}
+	f := &function.Stored{Name: "fn", Config: []byte(`{}`), Code: []byte("zip"), CodeSHA256: "x", CodeSize: 3, LastModified: ts}
 	if err := first.CreateMapping(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -645,6 +648,53 @@ func testUpgradeFromV2(t *testing.T, st Store, want []*esm.Mapping) {
 	m.State = "Updating"
 	if err := st.UpdateMapping(ctx, m); err != nil {
 		t.Fatalf("update an upgraded mapping: %v", err)
+	}
+	var v int
+	if err := st.(*sqlStore).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+		t.Fatalf("schema version after upgrade: %d, %v", v, err)
+	}
+}
+
+// v3Schema is the statements that build a schema version 3 store, in a dialect (the
+// v3 data conversion has nothing to convert in an empty store).
+func v3Schema(postgres bool) []string {
+	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`}
+	for _, m := range migrations[:3] {
+		if postgres {
+			stmts = append(stmts, m.postgres...)
+		} else {
+			stmts = append(stmts, m.sqlite...)
+		}
+		stmts = append(stmts, m.then...)
+	}
+	return append(stmts, `INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (2, 0), (3, 0)`)
+}
+
+// v3Secret is a secret row as a schema version 3 store held it.
+const v3Secret = `INSERT INTO secrets (arn, name, description, version_id, value, created_date, last_changed_date, tags,
+	version_created_date, version) VALUES ('arn:aws:secretsmanager:us-east-1:123456789012:secret:old-AbCdEf', 'old',
+	'kept', 'v1', 'sealed', 5, 6, '[{"Key":"k","Value":"v"}]', 7, 3)`
+
+// testUpgradeFromV3 checks that a secret of a schema version 3 store reads back
+// unchanged after Open upgraded it, with no KMS key or policy, and that both new
+// columns are written and read.
+func testUpgradeFromV3(t *testing.T, st Store) {
+	ctx := context.Background()
+	s, err := st.GetSecret(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Description != "kept" || s.VersionID != "v1" || string(s.Value) != "sealed" || string(s.Tags) != `[{"Key":"k","Value":"v"}]` ||
+		s.Version != 3 || s.KmsKeyID != "" || s.ResourcePolicy != "" || !s.VersionCreatedDate.Equal(time.Unix(0, 7)) {
+		t.Fatalf("upgraded secret: %+v", s)
+	}
+	s.KmsKeyID, s.ResourcePolicy = "alias/app", `{"Version":"2012-10-17","Statement":[]}`
+	if err := st.UpdateSecret(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetSecret(ctx, s.ARN)
+	if err != nil || got.KmsKeyID != "alias/app" || got.ResourcePolicy != s.ResourcePolicy || got.Version != 4 {
+		t.Fatalf("after update: %+v, %v", got, err)
 	}
 	var v int
 	if err := st.(*sqlStore).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {

@@ -284,7 +284,7 @@ func (b *bench) setup(ctx context.Context) error {
 
 	for _, in := range b.instances() {
 		b.use(in)
-		if in.svc, in.ctl, err = b.startService(ctx, in.Label); err != nil {
+		if in.svc, in.ctl, err = b.startService(ctx, "service-"+in.Label); err != nil {
 			return err
 		}
 		b.use(in)

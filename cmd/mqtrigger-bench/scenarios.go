@@ -320,7 +320,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // consumers are up.
 func (b *bench) idleRows(ctx context.Context, counts []int, conc int) []row {
 	var rows []row
-	svc, ctl, err := b.startService(ctx, b.cur.Label+"-idle")
+	svc, ctl, err := b.startService(ctx, "service-"+b.cur.Label+"-idle")
 	if err != nil {
 		return []row{{Scenario: "idle service", Err: err}}
 	}

@@ -27,6 +27,8 @@ and the AWS SDKs work against it.
 Usage:
   mqtrigger serve [--config FILE]   run the service (API, mappings, functions)
   mqtrigger send [flags] [BODY...]  send test messages to an ActiveMQ queue
+  mqtrigger browse [flags] QUEUE    show a queue's messages without consuming them
+  mqtrigger redrive [flags]         move dead-lettered messages back to their queues
   mqtrigger version                 print the version
   mqtrigger help [COMMAND]          show help for a command
 
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "send":
 		return runSend(args[1:], stdout, stderr)
+	case "browse":
+		return runBrowse(ctx, args[1:], stdout, stderr)
+	case "redrive":
+		return runRedrive(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "mqtrigger", versionString())
 		return 0

@@ -51,7 +51,7 @@ func TestServeBadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, errOut := runCmd("serve", "--config", path)
-	if code != 2 || !strings.Contains(errOut, `brokers[0].endpoints[0]: "htp://x" is not a tcp://, ssl:// or failover:(...) URL`) {
+	if code != 2 || !strings.Contains(errOut, `brokers[0].endpoints[0]: openwire: URL "htp://x": scheme must be tcp, ssl or failover`) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
