@@ -42,6 +42,9 @@ type runner struct {
 	workers   atomic.Int32
 	lastSpawn atomic.Int64 // unix nanos
 	spawn     chan struct{}
+	// msgSize is the largest message (frame bytes) of the last batch: the prefetch
+	// of the workers that follow is sized from it (worker.go, prefetchFor).
+	msgSize atomic.Int64
 
 	resultMu   sync.Mutex
 	lastResult string

@@ -14,6 +14,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
+	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
 // consumers reads the mqtrigger_consumers gauge of the harness's registry.
@@ -109,5 +110,86 @@ func TestOrderKeptWithConcurrencyOne(t *testing.T) {
 	}
 	if !slices.Equal(order, want) {
 		t.Fatalf("processed in order %v, want %v", order, want)
+	}
+}
+
+// A batch of 64 KB messages is cut by the 6 MB payload cap long before BatchSize;
+// it still counts as full, so the mapping scales out to MaximumConcurrency.
+// Measured at the function: concurrent invocations in flight.
+func TestScalesOutOnBatchesFullBySize(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	var maxBatch atomic.Int32
+	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		for {
+			m := maxBatch.Load()
+			if int32(len(msgs)) <= m || maxBatch.CompareAndSwap(m, int32(len(msgs))) {
+				break
+			}
+		}
+		time.Sleep(200 * time.Millisecond) // a slow function is what makes scaling worth it
+		inFlight.Add(-1)
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	const n = 1200
+	body := make([]byte, 64<<10)
+	msgs := make([]*openwire.Message, n)
+	for i := range msgs {
+		b := slices.Clone(body)
+		copy(b, fmt.Sprintf("big-%05d", i))
+		msgs[i] = &openwire.Message{Kind: openwire.KindBytes, Body: b, Persistent: true}
+	}
+	queuetest.Send(t, h.broker, q, msgs...)
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 100,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 5}})
+	waitDelivered(t, rec, n, 120*time.Second)
+	if m := maxBatch.Load(); m >= 100 {
+		t.Fatalf("largest batch %d messages: the 6 MB cap should cut it before BatchSize 100", m)
+	}
+	if p := peak.Load(); p != 5 {
+		t.Fatalf("peak concurrent invocations %d, want 5 (MaximumConcurrency 5)", p)
+	}
+}
+
+// A batch with no room left for another message like its largest is full: it goes
+// at once instead of waiting out the batching window for messages it cannot take.
+func TestBatchFullBySizeSkipsTheWindow(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	// Six 740 KB bodies are 5.9 MB in base64: a seventh would pass the 6 MB cap.
+	msgs := make([]*openwire.Message, 6)
+	for i := range msgs {
+		b := make([]byte, 740<<10)
+		copy(b, fmt.Sprintf("big-%05d", i))
+		msgs[i] = &openwire.Message{Kind: openwire.KindBytes, Body: b, Persistent: true}
+	}
+	queuetest.Send(t, h.broker, q, msgs...)
+	start := time.Now()
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 100,
+		MaximumBatchingWindowInSeconds: intp(60), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 1}})
+	waitDelivered(t, rec, 6, 50*time.Second)
+	if got := rec.batchSizes(); !slices.Equal(got, []int{6}) {
+		t.Fatalf("batch sizes %v, want [6]", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if d := at[0].Sub(start); d > 30*time.Second {
+		t.Fatalf("the full batch was invoked %v after the mapping's creation: it waited for the 60 s window", d)
 	}
 }

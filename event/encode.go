@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"slices"
@@ -140,7 +139,7 @@ func RecordSize(r *Record) int {
 	}
 	n += stringLen(r.Type)
 	n += intLen(r.Expiration) + intLen(int64(r.Priority))
-	n += base64.StdEncoding.EncodedLen(len(r.Data))
+	n += base64Len(len(r.Data))
 	n += intLen(r.BrokerInTime) + intLen(r.BrokerOutTime)
 	if len(r.Properties) > 0 {
 		n += len(r.Properties) - 1 // commas between members
@@ -187,7 +186,7 @@ func appendRecord(dst []byte, r *Record) []byte {
 	dst = append(dst, kPrio...)
 	dst = strconv.AppendInt(dst, int64(r.Priority), 10)
 	dst = append(dst, kData...)
-	dst = base64.StdEncoding.AppendEncode(dst, r.Data)
+	dst = appendBase64(dst, r.Data)
 	dst = append(dst, kIn...)
 	dst = strconv.AppendInt(dst, r.BrokerInTime, 10)
 	dst = append(dst, kOut...)
@@ -257,7 +256,7 @@ func appendPropValue(dst []byte, v any) []byte {
 		dst = appendJavaFloat(dst, v, 64)
 	case []byte:
 		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, v)
+		dst = appendBase64(dst, v)
 	default:
 		// Not a type the OpenWire client produces; render it rather than fail the batch.
 		return appendString(dst, fmt.Sprint(v))
@@ -286,7 +285,7 @@ func propValueLen(v any) int {
 		var b [40]byte
 		return len(appendPropValue(b[:0], v))
 	case []byte:
-		return 2 + base64.StdEncoding.EncodedLen(len(v))
+		return 2 + base64Len(len(v))
 	default:
 		return stringLen(fmt.Sprint(v))
 	}

@@ -76,3 +76,27 @@ func BenchmarkAppendEventEncodingJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBase64 measures the encoder the events use (segmentio/asm) against the
+// standard library's, for the bodies of the benchmark's two message sizes.
+func BenchmarkBase64(b *testing.B) {
+	for _, size := range []int{1 << 10, 64 << 10} {
+		src := make([]byte, size)
+		for i := range src {
+			src[i] = byte(i * 7)
+		}
+		dst := make([]byte, 0, base64.StdEncoding.EncodedLen(size))
+		b.Run(fmt.Sprintf("stdlib/%dKB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				dst = base64.StdEncoding.AppendEncode(dst[:0], src)
+			}
+		})
+		b.Run(fmt.Sprintf("segmentio-asm/%dKB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				dst = appendBase64(dst[:0], src)
+			}
+		})
+	}
+}

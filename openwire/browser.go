@@ -44,10 +44,11 @@ func (s *Session) NewBrowser(ctx context.Context, queue string, opts BrowserOpti
 		return nil, err
 	}
 	k := &Consumer{
-		s: s, c: s.c, id: s.c.next.Add(1), dest: Queue(queue), prefetch: opts.Prefetch, selector: opts.Selector,
+		s: s, c: s.c, id: s.c.next.Add(1), dest: Queue(queue), selector: opts.Selector,
 		browser: true, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
 		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
 	}
+	k.prefetch.Store(int32(opts.Prefetch))
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -136,7 +137,7 @@ func (k *Consumer) browseWindow(m *Message) *messageAck {
 		k.browseFirst = m
 	}
 	k.browseN++
-	if k.browseN < max(1, k.prefetch/2) {
+	if k.browseN < max(1, int(k.prefetch.Load())/2) {
 		return nil
 	}
 	first, n := k.browseFirst, k.browseN

@@ -321,6 +321,20 @@ func (e *encoder) messageAck(id int32, respReq bool, a *messageAck) {
 	e.endFrame(start)
 }
 
+// consumerControl asks the broker to change a consumer's prefetch.
+func (e *encoder) consumerControl(id int32, c consumerID, dest *Destination, prefetch int32) {
+	start := e.beginFrame(typeConsumerControl)
+	e.command(id, false)
+	e.destination(dest)
+	e.bool1(false) // close
+	e.consumerID(c)
+	e.int32(prefetch)
+	e.bool1(false) // flush
+	e.bool1(false) // start
+	e.bool1(false) // stop
+	e.endFrame(start)
+}
+
 func (e *encoder) keepAlive(id int32) {
 	start := e.beginFrame(typeKeepAliveInfo)
 	e.command(id, false)

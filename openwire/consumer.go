@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,7 +37,7 @@ type Consumer struct {
 	c        *Conn
 	id       int64
 	dest     Destination
-	prefetch int
+	prefetch atomic.Int32 // SetPrefetch changes it while messages arrive
 	selector string
 	policy   RedeliveryPolicy
 	ordered  bool
@@ -92,10 +93,11 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 		return nil, err
 	}
 	k := &Consumer{
-		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, prefetch: opts.Prefetch, selector: opts.Selector,
+		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, selector: opts.Selector,
 		policy: opts.Redelivery.orDefault(), ordered: opts.OrderedRedelivery, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
 		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
 	}
+	k.prefetch.Store(int32(opts.Prefetch))
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -115,7 +117,7 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 }
 
 func (k *Consumer) info(l *link) consumerInfo {
-	return consumerInfo{id: k.cid(l), dest: k.dest, prefetch: int32(k.prefetch), selector: k.selector, browser: k.browser}
+	return consumerInfo{id: k.cid(l), dest: k.dest, prefetch: k.prefetch.Load(), selector: k.selector, browser: k.browser}
 }
 
 func (k *Consumer) cid(l *link) consumerID {
@@ -218,13 +220,41 @@ func (k *Consumer) pop() *Message {
 	return m
 }
 
+// SetPrefetch changes how many messages the broker may push ahead of Receive,
+// with a ConsumerControl: ActiveMQ applies it to the subscription at once (its
+// AbstractRegion.processConsumerControl), so a consumer can shrink its window once
+// it sees how large the messages are. Messages already pushed stay; a reconnect
+// subscribes with the new value.
+func (k *Consumer) SetPrefetch(n int) error {
+	if n < 1 {
+		return fmt.Errorf("openwire: prefetch %d: must be >= 1", n)
+	}
+	k.mu.Lock()
+	closed := k.closed
+	k.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if int(k.prefetch.Swap(int32(n))) == n {
+		return nil
+	}
+	l := k.c.linkNow(k.c.currentGen())
+	if l == nil {
+		return nil // reconnecting: the new subscription carries n
+	}
+	return l.write(func(e *encoder) { e.consumerControl(l.cmdID.Add(1), k.cid(l), &k.dest, int32(n)) })
+}
+
+// Prefetch is the consumer's current prefetch window.
+func (k *Consumer) Prefetch() int { return int(k.prefetch.Load()) }
+
 // handOut finishes a delivery: like Java's ackLater it sends a DELIVERED ack once
 // half the prefetch window is held, so the broker keeps dispatching while the
 // caller holds unacknowledged messages.
 func (k *Consumer) handOut(m *Message) *Message {
 	k.deliveredSinceAck++
 	n := k.deliveredSinceAck
-	if n < max(1, k.prefetch/2) {
+	if n < max(1, int(k.prefetch.Load())/2) {
 		k.mu.Unlock()
 		return m
 	}

@@ -238,7 +238,8 @@ func TestPoison(t *testing.T) {
 // The prefetch queue keeps dispatch order while it is drained and refilled.
 func TestConsumerQueueOrder(t *testing.T) {
 	c := &Conn{done: make(chan struct{})}
-	k := &Consumer{c: c, outstanding: map[uint64]*Message{}, notify: make(chan struct{}, 1), policy: DefaultRedeliveryPolicy(), prefetch: 1 << 30}
+	k := &Consumer{c: c, outstanding: map[uint64]*Message{}, notify: make(chan struct{}, 1), policy: DefaultRedeliveryPolicy()}
+	k.prefetch.Store(1 << 30)
 	l := &link{}
 	var want uint64 = 1
 	pop := func(n int) {
@@ -279,7 +280,8 @@ func TestOrderedRedeliveryHoldsNewer(t *testing.T) {
 			p := fastPolicy(6)
 			p.InitialRedeliveryDelay = 200 * time.Millisecond
 			k := &Consumer{c: c, s: &Session{}, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
-				notify: make(chan struct{}, 1), policy: p, prefetch: 1 << 30, ordered: ordered}
+				notify: make(chan struct{}, 1), policy: p, ordered: ordered}
+			k.prefetch.Store(1 << 30)
 			l := &link{}
 			for i := 0; i < 3; i++ {
 				k.arrive(l, &Message{Text: fmt.Sprint(i)}, nil)
@@ -307,5 +309,42 @@ func TestOrderedRedeliveryHoldsNewer(t *testing.T) {
 				t.Fatalf("got %+v, want message 1 during the delay", second)
 			}
 		})
+	}
+}
+
+// SetPrefetch shrinks the window at the broker: a consumer cut to 1 holds one
+// message and a second consumer gets the rest, where with its original 100 the
+// broker would have pushed it its share.
+func TestSetPrefetchShrinksTheBrokersWindow(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	q := newQueue(t)
+	c := dialShared(t, Config{})
+	a, err := mustSession(t, c, false).NewConsumer(ctx, q, ConsumerOptions{Prefetch: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetPrefetch(1); err != nil {
+		t.Fatal(err)
+	}
+	if a.Prefetch() != 1 {
+		t.Fatalf("Prefetch() = %d after SetPrefetch(1)", a.Prefetch())
+	}
+	if err := a.SetPrefetch(0); err == nil {
+		t.Fatal("SetPrefetch(0) accepted")
+	}
+	b, err := mustSession(t, c, false).NewConsumer(ctx, q, ConsumerOptions{Prefetch: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := make([]string, 20)
+	for i := range texts {
+		texts[i] = fmt.Sprint(i)
+	}
+	sendTexts(t, c, Queue(q), texts...)
+	if got := receiveN(t, b, 19, 20*time.Second); len(got) != 19 {
+		t.Fatalf("second consumer got %d messages, want 19", len(got))
+	}
+	if m := receiveN(t, a, 1, 20*time.Second); len(m) != 1 {
+		t.Fatal("first consumer got nothing")
 	}
 }

@@ -37,7 +37,8 @@ type bench struct {
 	svc             *service
 	ctl             *control
 
-	seq int
+	seq   int
+	pairs int // scenarios measured on both builds so far
 }
 
 const runtimeFunctionName = "noop-runtime"
@@ -68,16 +69,31 @@ func (b *bench) measured() bool { return b.cur == b.main }
 // both runs one scenario on the build under test and, with -baseline, on the
 // baseline right after it, and notes the ratio between the two on the first row.
 func (b *bench) both(measure func() row, ratio func(cur, base row) (float64, bool)) []row {
-	b.use(b.main)
-	r := measure()
 	if b.base == nil {
-		return []row{r}
+		b.use(b.main)
+		return []row{measure()}
 	}
-	b.use(b.base)
-	br := measure()
+	// The build measured first in a pair has been seen to run up to 2x slower than
+	// the second on a busy machine (either build), so the order alternates from
+	// one scenario to the next and the note says which went first.
+	var r, br row
+	b.pairs++
+	first := "this build first"
+	if b.pairs%2 == 1 {
+		b.use(b.main)
+		r = measure()
+		b.use(b.base)
+		br = measure()
+	} else {
+		first = "baseline first"
+		b.use(b.base)
+		br = measure()
+		b.use(b.main)
+		r = measure()
+	}
 	b.use(b.main)
 	if x, ok := ratio(r, br); ok && r.Err == nil && br.Err == nil {
-		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline", x))
+		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline (%s)", x, first))
 	}
 	return []row{r, br}
 }
@@ -108,8 +124,22 @@ func runBench(ctx context.Context, opts options, log io.Writer) (rows []row, err
 		ref := b.javaRow(ctx, g)
 		rows = append(rows, ref)
 		for _, fn := range fns {
+			var c1 float64 // the build under test's concurrency-1 rate
 			for _, c := range opts.Concurrency {
-				rows = append(rows, b.both(func() row { return b.throughputRow(ctx, g, fn, c, ref.Rate) }, rateRatio)...)
+				rs := b.both(func() row { return b.throughputRow(ctx, g, fn, c, ref.Rate) }, rateRatio)
+				if c == 1 {
+					c1 = rs[0].Rate
+				}
+				if c == 5 && g.Target == targetLarge && fn.Slug == "runtime" {
+					// The function decoding large events is the limit: concurrency
+					// must run several at once, on every core.
+					rs[0].Target = fmt.Sprintf("≥ %.1f× concurrency 1", targetScaleOut)
+					if c1 > 0 && rs[0].Rate > 0 {
+						rs[0].Result = passFail(rs[0].Rate >= targetScaleOut*c1)
+						rs[0].Note = join(rs[0].Note, fmt.Sprintf("%.2f× concurrency 1", rs[0].Rate/c1))
+					}
+				}
+				rows = append(rows, rs...)
 				if ctx.Err() != nil {
 					return rows, ctx.Err()
 				}
@@ -164,7 +194,7 @@ func (b *bench) functions() []fnKind {
 
 func (b *bench) groups() []group {
 	var gs []group
-	add := func(size, count int, target bool) {
+	add := func(size, count int, target targetKind) {
 		if count <= 0 {
 			return
 		}
@@ -178,8 +208,9 @@ func (b *bench) groups() []group {
 			gs = append(gs, group{Label: label, Slug: slug, Size: size, Count: count, Persistent: p, Target: target})
 		}
 	}
-	add(b.opts.Size, b.opts.Messages, true)
-	add(b.opts.LargeSize, b.opts.LargeMessages, false)
+	add(b.opts.Size, b.opts.Messages, targetJava)
+	add(b.opts.LargeSize, b.opts.LargeMessages, targetLarge)
+	add(b.opts.HugeSize, b.opts.HugeMessages, targetNone)
 	return gs
 }
 

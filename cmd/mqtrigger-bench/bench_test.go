@@ -12,7 +12,7 @@ import (
 // and checks that the table has every row and no scenario failed to run. Targets
 // may FAIL here: the numbers of so small a run mean little.
 func TestShortBenchmark(t *testing.T) {
-	opts, err := parseFlags([]string{"-short", "-messages", "2000", "-large-messages", "200",
+	opts, err := parseFlags([]string{"-short", "-messages", "2000", "-large-messages", "200", "-huge-messages", "40",
 		"-latency-samples", "50", "-idle", "100", "-idle-concurrency", "1"}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +27,8 @@ func TestShortBenchmark(t *testing.T) {
 	}
 	table := out.String()
 	var want []string
-	for _, g := range []string{"1 KB persistent", "1 KB non-persistent", "64 KB persistent", "64 KB non-persistent"} {
+	for _, g := range []string{"1 KB persistent", "1 KB non-persistent", "64 KB persistent", "64 KB non-persistent",
+		"256 KB persistent", "256 KB non-persistent"} {
 		want = append(want, "| Java client (reference), "+g+" | ")
 		for _, fn := range []string{"HTTP function", "aws-lambda-go (Runtime API)"} {
 			for _, c := range []string{"1", "5"} {

@@ -92,6 +92,16 @@ func (b *bench) meterCPU() *cpuMeter {
 	return m
 }
 
+// perGB is the service's CPU time since meterCPU per gigabyte (1e9 bytes) of
+// message bodies delivered: what a row costs mqtrigger for each byte it moves.
+func (m *cpuMeter) perGB(bodyBytes int64) string {
+	t, err := cpuTime(m.svc)
+	if err != nil || bodyBytes <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("mqtrigger %.2f CPU-s per GB of bodies", (t-m.start[0]).Seconds()/(float64(bodyBytes)/1e9))
+}
+
 // Note describes the CPU each used since meterCPU, as a share of one core.
 // Function processes that ended during the row are not counted.
 func (m *cpuMeter) Note() string {

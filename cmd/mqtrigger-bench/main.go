@@ -28,7 +28,9 @@ import (
 type options struct {
 	Messages        int // 1 KB messages per throughput row
 	LargeMessages   int // 64 KB messages per throughput row
+	HugeMessages    int // 256 KB messages per throughput row
 	Size, LargeSize int
+	HugeSize        int
 	LatencySamples  int
 	Idle            []int // idle mapping counts, ascending
 	IdleConcurrency int   // 0: the service's default
@@ -87,6 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.LargeMessages, "large-messages", 10000, "messages per 64 KB throughput row, 0 to skip (-short: 1000)")
 	fs.IntVar(&o.Size, "size", 1024, "body size of the small messages, bytes")
 	fs.IntVar(&o.LargeSize, "large-size", 64<<10, "body size of the large messages, bytes")
+	fs.IntVar(&o.HugeMessages, "huge-messages", 2000, "messages per 256 KB throughput row, 0 to skip (-short: 200)")
+	fs.IntVar(&o.HugeSize, "huge-size", 256<<10, "body size of the huge messages, bytes")
 	fs.IntVar(&o.LatencySamples, "latency-samples", 1000, "lone messages per latency row, 0 to skip (-short: 200)")
 	fs.StringVar(&idle, "idle", "100,1000", "idle mapping counts to read RSS at, empty to skip (-short: 100)")
 	fs.IntVar(&o.IdleConcurrency, "idle-concurrency", 0, "ScalingConfig.MaximumConcurrency of idle mappings (0: the service default, 5)")
@@ -114,6 +118,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		if !set["large-messages"] {
 			o.LargeMessages = 1000
+		}
+		if !set["huge-messages"] {
+			o.HugeMessages = 200
 		}
 		if !set["latency-samples"] {
 			o.LatencySamples = 200
@@ -144,7 +151,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		o.Functions = append(o.Functions, f)
 	}
-	if o.Messages < 0 || o.LargeMessages < 0 || o.LatencySamples < 0 || o.Size < 1 || o.LargeSize < 1 {
+	if o.Messages < 0 || o.LargeMessages < 0 || o.HugeMessages < 0 || o.LatencySamples < 0 || o.Size < 1 || o.LargeSize < 1 || o.HugeSize < 1 {
 		return o, errors.New("message counts must not be negative and sizes must be positive")
 	}
 	if o.Repo == "" {

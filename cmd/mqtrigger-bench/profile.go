@@ -31,7 +31,7 @@ func (b *bench) profileCPU(ctx context.Context, name string, count int, ref floa
 	go func() {
 		defer wg.Done()
 		url := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", b.svc.Base, secs)
-		if err := fetchTo(ctx, url, filepath.Join(b.opts.ProfileDir, name+".cpu.pb.gz")); err != nil {
+		if err := fetchTo(ctx, url, filepath.Join(b.opts.ProfileDir, b.cur.Label+"-"+name+".cpu.pb.gz")); err != nil {
 			b.progress("CPU profile %s: %v", name, err)
 		}
 	}()
@@ -40,7 +40,7 @@ func (b *bench) profileCPU(ctx context.Context, name string, count int, ref floa
 
 func (b *bench) profileHeap(ctx context.Context, name string) {
 	if b.pprof {
-		b.profileHeapOf(ctx, b.svc, name)
+		b.profileHeapOf(ctx, b.svc, b.cur.Label+"-"+name)
 	}
 }
 
