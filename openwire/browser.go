@@ -49,20 +49,8 @@ func (s *Session) NewBrowser(ctx context.Context, queue string, opts BrowserOpti
 		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
 	}
 	k.prefetch.Store(int32(opts.Prefetch))
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
-	}
-	s.consumers[k.id] = k
-	s.mu.Unlock()
-	s.c.cmu.Lock()
-	s.c.consumers[k.id] = k
-	s.c.cmu.Unlock()
-	info := k.info(l)
-	if err := l.request(ctx, func(e *encoder, id int32) { e.consumerInfo(id, &info) }); err != nil {
-		k.unregister()
-		return nil, fmt.Errorf("openwire: creating browser on %s: %w", k.dest, security(err, ErrAuthorization))
+	if err := k.subscribe(ctx, l, "browser"); err != nil {
+		return nil, err
 	}
 	return &Browser{k: k}, nil
 }

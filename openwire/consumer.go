@@ -98,10 +98,20 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
 	}
 	k.prefetch.Store(int32(opts.Prefetch))
+	if err := k.subscribe(ctx, l, "consumer"); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// subscribe registers k with its session and connection and sends its
+// ConsumerInfo; what names it in errors ("consumer", "browser").
+func (k *Consumer) subscribe(ctx context.Context, l *link, what string) error {
+	s := k.s
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	s.consumers[k.id] = k
 	s.mu.Unlock()
@@ -111,9 +121,9 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 	info := k.info(l)
 	if err := l.request(ctx, func(e *encoder, id int32) { e.consumerInfo(id, &info) }); err != nil {
 		k.unregister()
-		return nil, fmt.Errorf("openwire: creating consumer on %s: %w", dest, security(err, ErrAuthorization))
+		return fmt.Errorf("openwire: creating %s on %s: %w", what, k.dest, security(err, ErrAuthorization))
 	}
-	return k, nil
+	return nil
 }
 
 func (k *Consumer) info(l *link) consumerInfo {

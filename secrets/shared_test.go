@@ -14,21 +14,8 @@ import (
 // Two nodes share a PostgreSQL store: a secret created on one is read on the other,
 // and concurrent PutValue calls all land, one after the other.
 func TestSharedPostgresStore(t *testing.T) {
-	url := pgtest.Schema(t)
 	ctx := context.Background()
-	var nodes []*Manager
-	for i := 0; i < 2; i++ {
-		st, err := store.Open(ctx, url, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		m, err := New(st, testKey(1), region, account)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, m)
-	}
+	nodes := sharedNodes(t, 2)
 	c, err := nodes[0].Create(ctx, CreateInput{Name: "shared", SecretString: `{"username":"u","password":"p0"}`})
 	if err != nil {
 		t.Fatal(err)
@@ -108,4 +95,25 @@ func TestRestartKeepsSecrets(t *testing.T) {
 	if err != nil || prev.SecretString != "v1" {
 		t.Fatalf("previous after restart: %+v, %v", prev, err)
 	}
+}
+
+// sharedNodes returns n Managers, as n nodes would run them, on one PostgreSQL
+// store of the test's own.
+func sharedNodes(t *testing.T, n int) []*Manager {
+	t.Helper()
+	url := pgtest.Schema(t)
+	var nodes []*Manager
+	for range n {
+		st, err := store.Open(context.Background(), url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		m, err := New(st, testKey(1), region, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, m)
+	}
+	return nodes
 }

@@ -6,29 +6,13 @@ import (
 	"sort"
 	"sync"
 	"testing"
-
-	"github.com/mqtrigger/mqtrigger/internal/pgtest"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
 // Two nodes on one PostgreSQL store tag, describe and update one secret at once:
 // every tag and the last description land, none lost to the other node's write.
 func TestSharedPostgresTagsAndUpdate(t *testing.T) {
-	url := pgtest.Schema(t)
 	ctx := context.Background()
-	var nodes []*Manager
-	for i := 0; i < 2; i++ {
-		st, err := store.Open(ctx, url, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		m, err := New(st, testKey(1), region, account)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes = append(nodes, m)
-	}
+	nodes := sharedNodes(t, 2)
 	c, err := nodes[0].Create(ctx, CreateInput{Name: "tagged", SecretString: "v0", KmsKeyID: "alias/k"})
 	if err != nil {
 		t.Fatal(err)
