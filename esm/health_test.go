@@ -254,7 +254,7 @@ func TestRedeliveredAcrossBrokerRestart(t *testing.T) {
 		persist bool
 	}{{"persistJMSRedelivered", true}, {"ActiveMQ default", false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := brokertest.Start(t, brokertest.Options{NoPersistRedelivered: !tc.persist})
+			b := brokertest.Start(t, brokertest.Options{PersistRedelivered: tc.persist})
 			release := make(chan struct{})
 			var first atomic.Bool
 			rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
-	"github.com/mqtrigger/mqtrigger/internal/brokertest"
 	"github.com/mqtrigger/mqtrigger/internal/checkfor"
 	"github.com/mqtrigger/mqtrigger/internal/jms"
 	"github.com/mqtrigger/mqtrigger/internal/queuetest"
@@ -74,12 +73,7 @@ func TestJavaToLambdaFunction(t *testing.T) {
 	recordDir := t.TempDir()
 	fn := function.Spec{Name: "recorder", Command: []string{buildRecorder(t)}, Timeout: 30 * time.Second,
 		Environment: map[string]string{"RECORD_DIR": recordDir}}
-	// ActiveMQ's default policy: with persistJMSRedelivered (scripts/activemq's
-	// default) the broker marks messages it handed to a consumer's prefetch buffer
-	// redelivered even if they come back unread (about 1,500 of this stream, in
-	// blocks of one prefetch), and this test checks that every field arrives as sent.
-	b := brokertest.Start(t, brokertest.Options{NoPersistRedelivered: true})
-	h := newHarness(t, harnessOptions{broker: b, functions: []function.Spec{fn}})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{fn}})
 	q := queueName(t)
 
 	sent := make([]jms.Message, n)

@@ -1,8 +1,6 @@
 package openwire
 
 import (
-	"github.com/mqtrigger/mqtrigger/internal/brokertest"
-
 	"errors"
 	"fmt"
 	"io"
@@ -36,16 +34,11 @@ func browseAll(t *testing.T, s *Session, queue string, opts BrowserOptions) []*M
 // Browsing shows every message in order with its properties, past the prefetch
 // window, ends with io.EOF, and leaves the queue as it was: a second browse
 // sees the same messages, and a consumer then gets all of them, none
-// redelivered. The broker here runs without persistJMSRedelivered: with it,
-// ActiveMQ stores a raised redelivery counter for every message it dispatches,
-// to a browser too (docs/dlq.md).
+// redelivered. (On a broker with persistJMSRedelivered, ActiveMQ stores a
+// raised redelivery counter for every message it dispatches, to a browser too:
+// docs/dlq.md.)
 func TestBrowserLeavesQueueUnchanged(t *testing.T) {
-	b := brokertest.Start(t, brokertest.Options{NoPersistRedelivered: true})
-	c, err := Dial(testCtx(t, 30*time.Second), b.URL, Config{User: b.User, Password: b.Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
+	c := dialShared(t, Config{})
 	q := newQueue(t)
 	ctx := testCtx(t, 60*time.Second)
 	s := mustSession(t, c, false)

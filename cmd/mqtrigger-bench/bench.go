@@ -67,7 +67,7 @@ func (b *bench) prefix() string {
 func (b *bench) measured() bool { return b.cur == b.main }
 
 // both runs one scenario on the build under test and, with -baseline, on the
-// baseline right after it, and notes the ratio between the two on the first row.
+// baseline beside it, and notes the ratio between the two on the build's row.
 func (b *bench) both(measure func() row, ratio func(cur, base row) (float64, bool)) []row {
 	if b.base == nil {
 		b.use(b.main)

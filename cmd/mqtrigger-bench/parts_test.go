@@ -286,7 +286,7 @@ func TestParseStat(t *testing.T) {
 	}
 }
 
-func TestBothMeasuresTheBaselineRightAfter(t *testing.T) {
+func TestBothMeasuresTheBaselineInTurn(t *testing.T) {
 	b := &bench{main: &instance{Label: "mqtrigger"}}
 	measure := func() row {
 		return row{Scenario: b.cur.Label, Rate: map[string]float64{"mqtrigger": 300, "baseline": 200}[b.cur.Label]}
@@ -299,8 +299,13 @@ func TestBothMeasuresTheBaselineRightAfter(t *testing.T) {
 	if len(rows) != 2 || rows[0].Scenario != "mqtrigger" || rows[1].Scenario != "baseline" {
 		t.Fatalf("with a baseline: %+v", rows)
 	}
-	if rows[0].Note != "1.50× baseline" || rows[1].Note != "" {
+	if rows[0].Note != "1.50× baseline (this build first)" || rows[1].Note != "" {
 		t.Fatalf("notes %q, %q", rows[0].Note, rows[1].Note)
+	}
+	var order []string
+	measure2 := func() row { order = append(order, b.cur.Label); return measure() }
+	if rows := b.both(measure2, rateRatio); rows[0].Note != "1.50× baseline (baseline first)" || order[0] != "baseline" {
+		t.Fatalf("the next pair: order %v, note %q", order, rows[0].Note)
 	}
 	if b.cur != b.main {
 		t.Fatal("the build under test is not current again after the baseline's row")
