@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ const (
 	maxTokenLen       = 64
 	defaultWindowDays = 30
 	maxListResults    = 100
-	updateAttempts    = 10 // retries of a read-modify-write that lost to another writer
+	updateAttempts    = 50 // retries of a read-modify-write that lost to another writer
 )
 
 // Manager runs Secrets Manager operations against a store. It keeps no state of its
@@ -380,19 +381,26 @@ func (m *Manager) modify(ctx context.Context, secretID string, change func(sec *
 		if err == nil {
 			return nil
 		}
-		if err := m.retryable(err, attempt, sec.Name); err != nil {
+		if err := m.retryable(ctx, err, attempt, sec.Name); err != nil {
 			return err
 		}
 	}
 }
 
 // retryable returns nil if a conditional update lost to another writer and may be
-// tried again, or the error to give up with.
-func (m *Manager) retryable(err error, attempt int, name string) error {
+// tried again, after a short random wait that grows with each attempt (writers
+// that collided at once would otherwise collide again), or the error to give up
+// with.
+func (m *Manager) retryable(ctx context.Context, err error, attempt int, name string) error {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound()
 	case errors.Is(err, store.ErrConflict) && attempt+1 < updateAttempts:
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(mrand.N(time.Duration(attempt+1) * time.Millisecond)):
+		}
 		return nil
 	default:
 		return fmt.Errorf("secrets: update %s: %w", name, err)
@@ -446,7 +454,7 @@ func (m *Manager) Delete(ctx context.Context, in DeleteInput) (*DeleteOutput, er
 		if err == nil {
 			return &DeleteOutput{ARN: sec.ARN, Name: sec.Name, DeletionDate: sec.DeletionDate}, nil
 		}
-		if err := m.retryable(err, attempt, sec.Name); err != nil {
+		if err := m.retryable(ctx, err, attempt, sec.Name); err != nil {
 			return nil, err
 		}
 	}
@@ -467,7 +475,7 @@ func (m *Manager) Restore(ctx context.Context, secretID string) (arn, name strin
 		if err == nil {
 			return sec.ARN, sec.Name, nil
 		}
-		if err := m.retryable(err, attempt, sec.Name); err != nil {
+		if err := m.retryable(ctx, err, attempt, sec.Name); err != nil {
 			return "", "", err
 		}
 	}
