@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 )
 
 // BrowserOptions configure a queue browser.
@@ -39,17 +38,9 @@ func (s *Session) NewBrowser(ctx context.Context, queue string, opts BrowserOpti
 	if opts.Prefetch == 0 {
 		opts.Prefetch = 500
 	}
-	l, _, err := s.c.current(ctx, 0, true)
-	if err != nil {
-		return nil, err
-	}
-	k := &Consumer{
-		s: s, c: s.c, id: s.c.next.Add(1), dest: Queue(queue), selector: opts.Selector,
-		browser: true, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
-		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
-	}
-	k.prefetch.Store(int32(opts.Prefetch))
-	if err := k.subscribe(ctx, l, "browser"); err != nil {
+	k := s.consumerFor(Queue(queue), opts.Selector)
+	k.browser = true
+	if err := k.subscribe(ctx, opts.Prefetch, "browser"); err != nil {
 		return nil, err
 	}
 	return &Browser{k: k}, nil

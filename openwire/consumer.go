@@ -88,26 +88,33 @@ func (s *Session) newConsumer(ctx context.Context, dest Destination, opts Consum
 	if opts.Prefetch == 0 {
 		opts.Prefetch = 1000
 	}
-	l, _, err := s.c.current(ctx, 0, true)
-	if err != nil {
-		return nil, err
-	}
-	k := &Consumer{
-		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, selector: opts.Selector,
-		policy: opts.Redelivery.orDefault(), ordered: opts.OrderedRedelivery, outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
-		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
-	}
-	k.prefetch.Store(int32(opts.Prefetch))
-	if err := k.subscribe(ctx, l, "consumer"); err != nil {
+	k := s.consumerFor(dest, opts.Selector)
+	k.policy, k.ordered = opts.Redelivery.orDefault(), opts.OrderedRedelivery
+	if err := k.subscribe(ctx, opts.Prefetch, "consumer"); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
+// consumerFor is a new, not yet subscribed consumer of the session.
+func (s *Session) consumerFor(dest Destination, selector string) *Consumer {
+	return &Consumer{
+		s: s, c: s.c, id: s.c.next.Add(1), dest: dest, selector: selector,
+		outstanding: map[uint64]*Message{}, timers: map[*Message]*time.Timer{},
+		notify: make(chan struct{}, 1), closedCh: make(chan struct{}),
+	}
+}
+
 // subscribe registers k with its session and connection and sends its
-// ConsumerInfo; what names it in errors ("consumer", "browser").
-func (k *Consumer) subscribe(ctx context.Context, l *link, what string) error {
+// ConsumerInfo with this prefetch; what names it in errors ("consumer",
+// "browser").
+func (k *Consumer) subscribe(ctx context.Context, prefetch int, what string) error {
 	s := k.s
+	l, _, err := s.c.current(ctx, 0, true)
+	if err != nil {
+		return err
+	}
+	k.prefetch.Store(int32(prefetch))
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
