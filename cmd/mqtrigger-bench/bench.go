@@ -258,7 +258,11 @@ func (b *bench) setup(ctx context.Context) error {
 	}
 	b.progress("starting the broker, building mqtrigger and the no-op function, preparing the Java client")
 	step("broker", func() (err error) {
-		b.broker, err = startBroker(ctx, b.opts.Repo, b.dir, b.opts.BrokerHeap)
+		parent := b.dir
+		if b.opts.BrokerData != "" {
+			parent = b.opts.BrokerData
+		}
+		b.broker, err = startBroker(ctx, b.opts.Repo, parent, b.opts.BrokerHeap)
 		return err
 	})
 	if b.main.bin == "" {

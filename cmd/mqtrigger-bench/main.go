@@ -42,6 +42,7 @@ type options struct {
 	Binary          string // a prebuilt mqtrigger; empty: build it
 	Baseline        string // a git revision or a binary measured beside it in the same run; empty: none
 	BrokerHeap      string
+	BrokerData      string // parent directory of the broker's data (KahaDB); empty: the work directory
 	ProfileDir      string
 	Keep            bool
 }
@@ -102,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Binary, "mqtrigger", "", "a prebuilt mqtrigger binary (default: go build ./cmd/mqtrigger)")
 	fs.StringVar(&o.Baseline, "baseline", "", "also measure this mqtrigger (a git revision such as main or HEAD~3, or a binary) in the same run, row by row")
 	fs.StringVar(&o.BrokerHeap, "broker-heap", "1G", "the broker's Java heap (-Xmx)")
+	fs.StringVar(&o.BrokerData, "broker-data", "", "keep the broker's data (its KahaDB store) under this directory, e.g. /dev/shm to take the disk out of the persistent rows (default: the work directory)")
 	fs.StringVar(&o.ProfileDir, "profile", "", "write CPU and heap profiles of mqtrigger here, if it serves /debug/pprof/")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the work directory (logs, broker data)")
 	if err := fs.Parse(args); err != nil {
@@ -273,6 +275,9 @@ or the resident size (VmRSS) of a fresh service with idle mappings on empty queu
 CPU notes: CPU time used during a row, as a share of one core; when no process is near 100%
 (and all together are well under the machine's cores) the row waits, not computes.
 `)
+	if opts.BrokerData != "" {
+		fmt.Fprintf(w, "Broker data (KahaDB) under %s, not in the work directory.\n", opts.BrokerData)
+	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
