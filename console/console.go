@@ -166,7 +166,7 @@ func (c *Console) serveAPI(w http.ResponseWriter, r *http.Request, p string) {
 	case strings.HasPrefix(p, "/deadletters/") && r.Method == http.MethodGet:
 		c.serveDeadLetters(w, r, strings.TrimPrefix(p, "/deadletters/"))
 	case strings.HasPrefix(p, "/lambda/"):
-		c.proxyLambda(w, r, ss, strings.TrimPrefix(p, "/lambda"))
+		c.proxyLambda(w, r, ss)
 	case strings.HasPrefix(p, "/secretsmanager/") && r.Method == http.MethodPost:
 		c.proxySecrets(w, r, ss, strings.TrimPrefix(p, "/secretsmanager/"))
 	default:

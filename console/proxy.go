@@ -37,13 +37,15 @@ var secretsOps = map[string]bool{
 
 // proxyLambda forwards /console/api/lambda/2015-03-31/... to the API as the same
 // request, signed for the session's credential.
-func (c *Console) proxyLambda(w http.ResponseWriter, r *http.Request, ss *session, path string) {
-	if !lambdaAllowed(r.Method, path) {
+func (c *Console) proxyLambda(w http.ResponseWriter, r *http.Request, ss *session) {
+	// escaped, so a function name keeps its escapes on the way through
+	path, ok := strings.CutPrefix(r.URL.EscapedPath(), "/console/api/lambda")
+	if !ok || !lambdaAllowed(r.Method, path) {
 		writeError(w, http.StatusNotFound, "NotFound", "the console does not offer "+r.Method+" "+path)
 		return
 	}
-	body, ok := readBody(w, r)
-	if !ok {
+	body, read := readBody(w, r)
+	if !read {
 		return
 	}
 	target := path
@@ -97,7 +99,10 @@ func (c *Console) call(ctx context.Context, keyID, method, target, service, amzT
 			secret = cr.SecretAccessKey
 		}
 	}
-	req := httptest.NewRequestWithContext(ctx, method, "http://mqtrigger.console"+target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, "http://mqtrigger.console"+target, bytes.NewReader(body))
+	if err != nil {
+		return http.StatusBadRequest, http.Header{}, []byte(`{"__type":"InvalidRequest","message":"the request's path is not a valid URL path"}`)
+	}
 	if len(body) > 0 || method == http.MethodPost || method == http.MethodPut {
 		if amzTarget != "" {
 			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
@@ -108,7 +113,7 @@ func (c *Console) call(ctx context.Context, keyID, method, target, service, amzT
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, c.opts.Config.Region, c.opts.Now()); err != nil {
+	if err = v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, c.opts.Config.Region, c.opts.Now()); err != nil {
 		return http.StatusInternalServerError, http.Header{}, []byte(`{"__type":"ConsoleError","message":"signing the request failed"}`)
 	}
 	rec := httptest.NewRecorder()
