@@ -2,12 +2,14 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,17 +43,38 @@ func TestBrowser(t *testing.T) {
 	}
 	shots := screenshotDir(t)
 
+	// The function succeeds, except for messages that say "poison", which it
+	// reports as failed (partial batch response) so they are dead-lettered.
 	var invoked atomic.Int64
 	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		invoked.Add(1)
+		var ev struct {
+			Messages []struct {
+				MessageID string `json:"messageID"`
+				Data      []byte `json:"data"`
+			} `json:"messages"`
+		}
+		type item struct {
+			ItemIdentifier string `json:"itemIdentifier"`
+		}
+		failed := []item{}
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for _, m := range ev.Messages {
+			if strings.Contains(string(m.Data), "poison") {
+				failed = append(failed, item{m.MessageID})
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"batchItemFailures":[]}`))
+		_ = json.NewEncoder(w).Encode(map[string]any{"batchItemFailures": failed})
 	}))
 	defer fn.Close()
 
 	b := brokertest.Shared(t)
 	svc := servicetest.Start(t, servicetest.Options{
-		Brokers:   []servicetest.Broker{{Name: "ConsoleBroker", Endpoints: []string{b.URL}}},
+		Brokers:   []servicetest.Broker{{Name: "ConsoleBroker", Endpoints: []string{b.URL}, RedeliveryDelay: 100 * time.Millisecond}},
 		Functions: []servicetest.Function{{Name: "orders-http", URL: fn.URL}},
 		Extra:     "console:\n  users:\n    - name: operator\n      password: console-e2e-password\n",
 	})

@@ -58,6 +58,7 @@ function page(title, ...content) {
 }
 
 function say(msg, isError) {
+  state.fresh = !!msg;
   const s = document.getElementById('status');
   s.replaceChildren(msg ? h('p', { class: isError ? 'error' : '' }, msg) : '');
 }
@@ -190,6 +191,8 @@ function stopPolling() { clearTimeout(state.timer); state.timer = 0; }
 async function route() {
   if (!state.csrf) return;
   stopPolling();
+  if (!state.fresh) say('');
+  state.fresh = false;
   const parts = (location.hash.replace(/^#\/?/, '') || 'functions').split('/').map(decodeURIComponent);
   document.querySelectorAll('#nav a').forEach(a => {
     if (a.getAttribute('href') === '#/' + parts[0]) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -287,6 +290,7 @@ async function triggerForm({ fnName, mapping, onSubmit }) {
   const conc = h('input', { type: 'number', name: 'maximumConcurrency', value: (m.ScalingConfig || {}).MaximumConcurrency || '', placeholder: 'default', inputmode: 'numeric' });
   const filters = h('textarea', { name: 'filters', spellcheck: 'false' },
     ((m.FilterCriteria || {}).Filters || []).map(f => f.Pattern).join('\n'));
+  const retries = h('input', { type: 'number', name: 'maximumRetryAttempts', value: m.MaximumRetryAttempts ?? '', placeholder: '6 (default)', inputmode: 'numeric' });
   const partial = h('input', { type: 'checkbox', name: 'reportBatchItemFailures', checked: (m.FunctionResponseTypes || []).includes('ReportBatchItemFailures') });
   const f = {
     broker: field('MQ broker', broker), queue: field('Queue name', queue, 'The ActiveMQ queue to read.'),
@@ -296,17 +300,18 @@ async function triggerForm({ fnName, mapping, onSubmit }) {
     enabled: field('Enable trigger', enabled),
     conc: field('Maximum concurrency', conc, 'Batches processed at once; empty for the default.'),
     filters: field('Filter patterns', filters, 'One JSON pattern per line, e.g. {"data": {"kind": ["order"]}}; messages that match none are acknowledged without invoking.'),
+    retries: field('Maximum retry attempts', retries, 'Redeliveries before a message goes to the broker\'s dead-letter queue; -1 for no limit.'),
     partial: field('Partial batch responses (ReportBatchItemFailures)', partial, 'The function may name the messages that failed; only those are redelivered.'),
   };
   const fields = [
     [/secret name|'name'|secret .*(exists|already)/i, fName],
     [/batchSize|batch size/i, f.batch], [/BatchingWindow/i, f.window], [/maximumConcurrency|ScalingConfig/i, f.conc],
-    [/filter|pattern/i, f.filters], [/FunctionResponseTypes/i, f.partial], [/queue/i, f.queue],
+    [/filter|pattern/i, f.filters], [/FunctionResponseTypes/i, f.partial], [/maximumRetryAttempts/i, f.retries], [/queue/i, f.queue],
     [/SourceAccessConfiguration|BASIC_AUTH|secret/i, f.secret], [/EventSourceArn|broker/i, f.broker],
   ];
   const submit = h('button', { type: 'submit' }, editing ? 'Save' : 'Add trigger');
   const form = h('form', { class: 'stack', id: 'trigger-form', novalidate: true },
-    f.broker, f.queue, f.batch, f.window, f.secret, newBox, f.enabled, f.conc, f.filters, f.partial, formError(),
+    f.broker, f.queue, f.batch, f.window, f.secret, newBox, f.enabled, f.conc, f.retries, f.filters, f.partial, formError(),
     h('div', { class: 'actions' }, submit,
       h('a', { class: 'button secondary', href: editing ? '#/triggers/' + m.UUID : '#/functions/' + enc(fnName) }, 'Cancel')));
   showNew();
@@ -334,6 +339,7 @@ async function triggerForm({ fnName, mapping, onSubmit }) {
         FilterCriteria: { Filters: lines.map(p => ({ Pattern: p })) },
         FunctionResponseTypes: partial.checked ? ['ReportBatchItemFailures'] : [],
       };
+      if (num(retries) !== undefined) body.MaximumRetryAttempts = num(retries);
       const c = num(conc);
       if (c !== undefined) body.ScalingConfig = { MaximumConcurrency: c };
       if (!editing) {
@@ -355,7 +361,7 @@ async function addTriggerPage(fnName) {
   const form = await triggerForm({
     fnName, onSubmit: async body => {
       const m = await lambda('POST', '/event-source-mappings/', body);
-      say('Trigger ' + m.UUID + ' added: ' + m.State + '.');
+      say('Trigger ' + m.UUID + ' added; it starts in state ' + m.State + '.');
       location.hash = '#/triggers/' + m.UUID;
     },
   });
@@ -398,6 +404,7 @@ async function triggerPage(uuid) {
   figs.append(h('div', {}, h('dt', {}, 'Messages/s'), rateEl));
   const chart = svg('svg', { class: 'chart', viewBox: '0 0 600 120', preserveAspectRatio: 'none', role: 'img',
     'aria-label': 'Messages received per second over the last minutes' });
+  chart.caption = h('figcaption', { class: 'muted', id: 'chart-caption' });
   const enable = h('button', { type: 'button', id: 'enable', onclick: () => setEnabled(true) }, 'Enable');
   const disable = h('button', { type: 'button', id: 'disable', class: 'secondary', onclick: () => setEnabled(false) }, 'Disable');
   const edit = h('a', { class: 'button secondary', href: '#/triggers/' + uuid + '/edit', id: 'edit' }, 'Edit');
@@ -446,12 +453,13 @@ async function triggerPage(uuid) {
       ['State', stateEl], ['State transition reason', reasonEl], ['Last processing result', resultEl],
       ['Batch size', m.BatchSize], ['Batching window', (m.MaximumBatchingWindowInSeconds ?? '') === '' ? 'default' : m.MaximumBatchingWindowInSeconds + ' s'],
       ['Maximum concurrency', (m.ScalingConfig || {}).MaximumConcurrency || 'default'],
+      ['Maximum retry attempts', m.MaximumRetryAttempts],
       ['Filter patterns', ((m.FilterCriteria || {}).Filters || []).map(f => f.Pattern).join(' ') || 'none'],
       ['Partial batch responses', (m.FunctionResponseTypes || []).includes('ReportBatchItemFailures') ? 'yes' : 'no']]),
     h('div', { class: 'actions' }, enable, disable, edit, del),
     h('h2', {}, 'Live figures'),
     h('p', { class: 'muted' }, 'Counted since this node started the trigger; refreshed every 2 seconds.'),
-    figs, h('div', {}, chart),
+    figs, h('figure', { class: 'chart-box' }, chart, chart.caption),
     deadLetterSection(uuid));
   show(m);
   poll();
@@ -480,10 +488,11 @@ function drawRate(chart, uuid, f) {
   const span = Math.min(chartMinutes * 60000, Math.max(60000, f.Time - list[0].t));
   const t0 = f.Time - span;
   const pts = rates.map(x => [((x.t - t0) / span) * 600, 115 - (x.r / top) * 100]);
+  // labels are HTML beside the chart: text inside a stretched SVG is stretched too
+  chart.caption.textContent = 'Messages received per second over the last ' + Math.round(span / 60000) +
+    ' min; peak ' + top.toFixed(1) + '/s.';
   chart.replaceChildren(
-    svg('line', { x1: 0, y1: 115, x2: 600, y2: 115, stroke: '#d0d7de' }),
-    Object.assign(svg('text', { x: 4, y: 12 }), { textContent: top.toFixed(1) + ' msg/s' }),
-    Object.assign(svg('text', { x: 4, y: 110 }), { textContent: '−' + Math.round(span / 60000) + ' min' }),
+    svg('line', { x1: 0, y1: 115, x2: 600, y2: 115, stroke: '#d0d7de', 'vector-effect': 'non-scaling-stroke' }),
     svg('polyline', { points: pts.map(p => p.map(v => v.toFixed(1)).join(',')).join(' '), stroke: '#0b5cad', 'stroke-width': 2, fill: 'none',
       'vector-effect': 'non-scaling-stroke' }));
   return rates.length ? rates[rates.length - 1].r : 0;

@@ -115,6 +115,7 @@ try {
   await page.getByLabel('Broker user').fill(env('BROKER_USER'));
   await page.getByLabel('Broker password').fill(env('BROKER_PASSWORD'));
   await page.getByLabel('Maximum concurrency').fill('2');
+  await page.getByLabel('Maximum retry attempts').fill('1');
   await page.getByRole('button', { name: 'Add trigger' }).click();
   const batchError = page.locator('#' + (await page.getByLabel('Batch size').getAttribute('id')) + '-error');
   await until('the batch size error', async () => (await batchError.innerText()).includes('batchSize'));
@@ -132,16 +133,38 @@ try {
   await until('Enabled', async () => (await text('#trigger-state')) === 'Enabled');
   await shot('trigger-enabled');
 
-  // Messages sent to the queue raise the counters, without reloading.
-  const sendArgs = ['send', '--broker', env('BROKER_URL'), '--user', env('BROKER_USER'), '--password', env('BROKER_PASSWORD'),
-    '--queue', env('QUEUE')];
-  for (let i = 0; i < 25; i++) sendArgs.push(JSON.stringify({ order: i }));
-  execFileSync(env('MQTRIGGER_BIN'), sendArgs, { stdio: 'inherit' });
+  // Messages sent to the queue raise the counters, without reloading: two bursts,
+  // a few seconds apart, for the chart.
+  const send = bodies => execFileSync(env('MQTRIGGER_BIN'), ['send', '--broker', env('BROKER_URL'), '--user', env('BROKER_USER'),
+    '--password', env('BROKER_PASSWORD'), '--queue', env('QUEUE'), ...bodies], { stdio: 'inherit' });
+  const orders = (from, n) => Array.from({ length: n }, (_, i) => JSON.stringify({ order: from + i }));
+  send(orders(0, 25));
   await until('25 received', async () => Number(await text('#figure-Received')) >= 25);
   await until('25 acknowledged', async () => Number(await text('#figure-Acknowledged')) >= 25);
   assert.equal(await text('#trigger-result'), 'OK');
-  assert.ok(await page.locator('.chart polyline').count() === 1, 'no chart');
+  await new Promise(r => setTimeout(r, 5000));
+  send(orders(25, 40));
+  await until('65 acknowledged', async () => Number(await text('#figure-Acknowledged')) >= 65);
+  await new Promise(r => setTimeout(r, 4500));
+  const points = (await page.locator('.chart polyline').getAttribute('points')).trim().split(' ');
+  assert.ok(points.length >= 3, `the chart has ${points.length} points`);
   await shot('trigger-counters');
+
+  // A message the function keeps failing (it reports it in batchItemFailures) is
+  // dead-lettered after its retries; the panel lists it with the broker's cause,
+  // and a redrive of it moves it back.
+  send([JSON.stringify({ order: 'poison' })]);
+  await until('a dead-lettered message', async () => Number(await text('#figure-DeadLettered')) >= 1);
+  await page.getByRole('button', { name: 'Show dead-lettered messages' }).click();
+  const row = page.locator('#dead-letters tbody tr', { hasText: 'poison' });
+  await row.waitFor();
+  assert.match(await row.innerText(), new RegExp(env('QUEUE').replaceAll('.', '\\.')));
+  assert.match(await row.innerText(), /redelivered|Delivery|poison/i);
+  await shot('dead-letters');
+  await row.locator('input[type=checkbox]').check();
+  await page.getByRole('button', { name: 'Redrive selected' }).click();
+  await page.getByText(/Redrive: 1 moved back/).waitFor({ timeout: 30000 });
+  await shot('redriven');
 
   // Disable: Disabling, then Disabled.
   await page.getByRole('button', { name: 'Disable' }).click();
