@@ -200,7 +200,10 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, ok := c.accounts[in.Name]
-	if !ok || !a.matches(in.Password) || a.keyID == "" {
+	if !ok {
+		a = account{password: randomToken()} // compare anyway: an unknown name takes as long
+	}
+	if !a.matches(in.Password) || !ok || a.keyID == "" {
 		c.limits.fail(keys...)
 		c.log.Warn("console sign-in refused", "user", in.Name, "client", clientAddr(r))
 		writeError(w, http.StatusUnauthorized, "SignInRefused", "wrong name or password")

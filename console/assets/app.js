@@ -392,7 +392,7 @@ async function triggerPage(uuid) {
   const m = await lambda('GET', '/event-source-mappings/' + enc(uuid));
   const brokers = await brokerNames();
   const fnName = (m.FunctionArn || '').split(':function:')[1] || '';
-  const stateEl = h('span', { id: 'trigger-state' });
+  const stateEl = h('span', { id: 'trigger-state', 'aria-live': 'polite' });
   const reasonEl = h('span', { id: 'trigger-reason' });
   const resultEl = h('span', { id: 'trigger-result' });
   const figEls = {};
