@@ -30,17 +30,15 @@ type Figures struct {
 
 // series maps the supervisor's metric names to the figures they fill.
 var series = map[string]func(*Figures) *float64{
-	"mqtrigger_messages_received_total":     func(f *Figures) *float64 { return &f.Received },
-	"mqtrigger_messages_acknowledged_total": func(f *Figures) *float64 { return &f.Acknowledged },
-	"mqtrigger_messages_filtered_total":     func(f *Figures) *float64 { return &f.Filtered },
-	"mqtrigger_messages_redelivered_total":  func(f *Figures) *float64 { return &f.Redelivered },
-	"mqtrigger_messages_dead_lettered_total": func(f *Figures) *float64 {
-		return &f.DeadLettered
-	},
-	"mqtrigger_invocations_total":       func(f *Figures) *float64 { return &f.Invocations },
-	"mqtrigger_invocation_errors_total": func(f *Figures) *float64 { return &f.Errors },
-	"mqtrigger_concurrent_executions":   func(f *Figures) *float64 { return &f.Concurrency },
-	"mqtrigger_consumers":               func(f *Figures) *float64 { return &f.Consumers },
+	"mqtrigger_messages_received_total":      func(f *Figures) *float64 { return &f.Received },
+	"mqtrigger_messages_acknowledged_total":  func(f *Figures) *float64 { return &f.Acknowledged },
+	"mqtrigger_messages_filtered_total":      func(f *Figures) *float64 { return &f.Filtered },
+	"mqtrigger_messages_redelivered_total":   func(f *Figures) *float64 { return &f.Redelivered },
+	"mqtrigger_messages_dead_lettered_total": func(f *Figures) *float64 { return &f.DeadLettered },
+	"mqtrigger_invocations_total":            func(f *Figures) *float64 { return &f.Invocations },
+	"mqtrigger_invocation_errors_total":      func(f *Figures) *float64 { return &f.Errors },
+	"mqtrigger_concurrent_executions":        func(f *Figures) *float64 { return &f.Concurrency },
+	"mqtrigger_consumers":                    func(f *Figures) *float64 { return &f.Consumers },
 }
 
 func (c *Console) figures(uuid string) Figures {

@@ -191,13 +191,13 @@ func (s *Server) open(o options) error {
 	if err != nil {
 		return err
 	}
-	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	cons, err := console.New(console.Options{Config: cfg, API: h, Metrics: metrics,
 		DeadLetters: deadLetters(cfg, st, s.secrets), Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
+	}
+	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
 	}
 	handler := withConsole(h, cons)
 	if cfg.Pprof {
