@@ -192,7 +192,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := []string{"ip:" + clientAddr(r), "user:" + in.Name}
-	if wait := c.limits.blocked(keys...); wait > 0 {
+	if wait := c.limits.attempt(keys...); wait > 0 {
 		secs := int(wait.Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeError(w, http.StatusTooManyRequests, "TooManySignIns",
@@ -204,11 +204,11 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		a = account{password: randomToken()} // compare anyway: an unknown name takes as long
 	}
 	if !a.matches(in.Password) || !ok || a.keyID == "" {
-		c.limits.fail(keys...)
 		c.log.Warn("console sign-in refused", "user", in.Name, "client", clientAddr(r))
 		writeError(w, http.StatusUnauthorized, "SignInRefused", "wrong name or password")
 		return
 	}
+	c.limits.forgive(keys...)
 	ss := c.sessions.create(in.Name, a.keyID)
 	http.SetCookie(w, ss.cookie(r.TLS != nil))
 	c.log.Info("console sign-in", "user", in.Name, "client", clientAddr(r))

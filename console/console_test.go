@@ -495,3 +495,44 @@ func TestOddRequestsAreAnswered(t *testing.T) {
 		t.Errorf("a body over the limit: %d", a.status)
 	}
 }
+
+// Concurrent wrong sign-ins get no more tries than sequential ones.
+func TestSignInLimitHoldsUnderConcurrency(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	codes := make(chan int, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- e.browser("10.0.0.13").signIn(user, "wrong").status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	refused, limited := 0, 0
+	for c := range codes {
+		switch c {
+		case http.StatusUnauthorized:
+			refused++
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Errorf("status %d", c)
+		}
+	}
+	if refused != maxFailures || limited != 20-maxFailures {
+		t.Errorf("%d refused and %d limited, want %d and %d", refused, limited, maxFailures, 20-maxFailures)
+	}
+}
+
+// Right sign-ins do not use up the limit.
+func TestRightSignInsAreNotCounted(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser("10.0.0.14")
+	for i := range 3 * maxFailures {
+		if a := b.signIn(user, password); a.status != http.StatusOK {
+			t.Fatalf("sign-in %d: %d %s", i, a.status, a.body)
+		}
+	}
+}

@@ -88,8 +88,11 @@ func (l *limiter) recent(key string, now time.Time) []time.Time {
 	return f
 }
 
-// blocked returns how long until one of keys may try again, or 0.
-func (l *limiter) blocked(keys ...string) time.Duration {
+// attempt counts a sign-in against keys before its password is checked, so
+// concurrent tries cannot slip past the limit; it returns how long until one of
+// keys may try again, or 0 when this try may go ahead. A try that succeeds is
+// forgiven.
+func (l *limiter) attempt(keys ...string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -99,18 +102,30 @@ func (l *limiter) blocked(keys ...string) time.Duration {
 			wait = max(wait, failureWindow-now.Sub(f[0]))
 		}
 	}
-	return wait
-}
-
-func (l *limiter) fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
+	if wait > 0 {
+		return wait
+	}
 	if len(l.failures) > 100000 { // bound the memory a flood of names can take
 		clear(l.failures)
 	}
 	for _, k := range keys {
 		l.failures[k] = append(l.recent(k, now), now)
+	}
+	return 0
+}
+
+// forgive takes back the count of a try that succeeded.
+func (l *limiter) forgive(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if f := l.failures[k]; len(f) > 0 {
+			if f = f[:len(f)-1]; len(f) == 0 {
+				delete(l.failures, k)
+			} else {
+				l.failures[k] = f
+			}
+		}
 	}
 }
 
