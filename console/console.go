@@ -210,7 +210,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	c.limits.forgive(keys...)
 	ss := c.sessions.create(in.Name, a.keyID)
-	http.SetCookie(w, ss.cookie(r.TLS != nil))
+	http.SetCookie(w, ss.cookie(c.opts.Now(), r.TLS != nil))
 	c.log.Info("console sign-in", "user", in.Name, "client", clientAddr(r))
 	writeJSON(w, http.StatusOK, map[string]string{"User": ss.user, "CSRFToken": ss.csrf})
 }

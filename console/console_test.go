@@ -183,7 +183,7 @@ func TestSignInSetsAStrictExpiringCookie(t *testing.T) {
 		t.Fatal("no session cookie")
 	case !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/console":
 		t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/console", c)
-	case c.MaxAge <= 0 || c.Expires.IsZero():
+	case c.MaxAge != int(DefaultSessionTTL.Seconds()) || c.Expires.IsZero():
 		t.Errorf("cookie %+v does not expire", c)
 	case len(c.Value) < 40:
 		t.Errorf("session id %q is short", c.Value)

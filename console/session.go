@@ -79,11 +79,12 @@ func (s *sessions) remove(id string) {
 	s.mu.Unlock()
 }
 
-// cookie is the session's cookie; secure when the console is served over TLS.
-func (ss *session) cookie(secure bool) *http.Cookie {
+// cookie is the session's cookie as of now; secure when the console is served
+// over TLS.
+func (ss *session) cookie(now time.Time, secure bool) *http.Cookie {
 	return &http.Cookie{
 		Name: cookieName, Value: ss.id, Path: "/console", Expires: ss.expires,
-		MaxAge: int(time.Until(ss.expires).Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
+		MaxAge: int(ss.expires.Sub(now).Seconds()), HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
 	}
 }
 
