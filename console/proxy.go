@@ -17,7 +17,7 @@ import (
 // maxBody bounds what the console forwards; the console sends no function code.
 const maxBody = 1 << 20
 
-// lambdaPaths are the parts of the Lambda API the console uses: mappings (and
+// lambdaAllowed reports whether the console offers a Lambda API request: mappings (and
 // their redrive), and reading functions.
 func lambdaAllowed(method, path string) bool {
 	switch {
