@@ -42,6 +42,22 @@ type Config struct {
 	// Pprof serves Go's profiles at /debug/pprof/ on the listen address, without
 	// authentication: for profiling on a loopback address only.
 	Pprof bool `yaml:"pprof"`
+	// Console configures the web console at /console/.
+	Console Console `yaml:"console"`
+}
+
+// Console configures the web console. Besides these users, every credential
+// signs in with its access key id and secret access key.
+type Console struct {
+	Users []ConsoleUser `yaml:"users"`
+}
+
+// ConsoleUser is a name that may sign in to the console, with its password given
+// as it is or as a PBKDF2 hash (see docs/console.md).
+type ConsoleUser struct {
+	Name         string `yaml:"name"`
+	Password     string `yaml:"password"`
+	PasswordHash string `yaml:"passwordHash"` // pbkdf2-sha256$ITERATIONS$SALT$HASH, base64
 }
 
 // Credential is an access key pair that may call the API.

@@ -85,6 +85,9 @@ func (c *Config) Validate() error {
 		}
 		fnames[f.Name] = i
 	}
+	if err := c.Console.validate(ids); err != nil {
+		return err
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
@@ -223,3 +226,31 @@ func redact(raw string) string {
 }
 
 var userinfo = regexp.MustCompile(`://([^:@/]*):[^@/]*@`)
+
+// validate checks the console users; credentials holds the access key ids, which
+// sign in too, so a user may not take one's name.
+func (c *Console) validate(credentials map[string]int) error {
+	seen := map[string]int{}
+	for i, u := range c.Users {
+		key := fmt.Sprintf("console.users[%d]", i)
+		switch {
+		case strings.TrimSpace(u.Name) == "":
+			return fmt.Errorf("%s.name: missing", key)
+		case (u.Password == "") == (u.PasswordHash == ""):
+			return fmt.Errorf("%s: give one of password or passwordHash", key)
+		}
+		if u.PasswordHash != "" {
+			if _, err := ParsePasswordHash(u.PasswordHash); err != nil {
+				return fmt.Errorf("%s.passwordHash: %w", key, err)
+			}
+		}
+		if j, dup := seen[u.Name]; dup {
+			return fmt.Errorf("%s.name: %q is already used by console.users[%d]", key, u.Name, j)
+		}
+		if j, dup := credentials[u.Name]; dup {
+			return fmt.Errorf("%s.name: %q is the access key id of credentials[%d]", key, u.Name, j)
+		}
+		seen[u.Name] = i
+	}
+	return nil
+}

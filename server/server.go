@@ -20,6 +20,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/api"
 	"github.com/mqtrigger/mqtrigger/config"
+	"github.com/mqtrigger/mqtrigger/console"
 	"github.com/mqtrigger/mqtrigger/esm"
 	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/secrets"
@@ -190,12 +191,17 @@ func (s *Server) open(o options) error {
 	if err != nil {
 		return err
 	}
+	cons, err := console.New(console.Options{Config: cfg, API: h, Metrics: metrics,
+		DeadLetters: deadLetters(cfg, st, s.secrets), Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
 	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	var handler http.Handler = h
+	handler := withConsole(h, cons)
 	if cfg.Pprof {
-		handler = withPprof(h)
+		handler = withPprof(handler)
 		s.log.Warn("profiling endpoints are open at /debug/pprof/ (config key pprof); keep listen on loopback")
 	}
 	s.http = &http.Server{
