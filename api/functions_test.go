@@ -355,7 +355,7 @@ func TestFunctionRoutes(t *testing.T) {
 		{"POST", "/f/invocations/x", unknownFunctionOperation, ""},
 		{"GET", "/a%2Fb", "GetFunction", "a/b"},
 	} {
-		op, name := functionOperation(tt.method, tt.rest)
+		op, name, _ := functionOperation(tt.method, "/2015-03-31", tt.rest)
 		if op != tt.op || name != tt.name {
 			t.Errorf("%s %s: %s %q, want %s %q", tt.method, tt.rest, op, name, tt.op, tt.name)
 		}

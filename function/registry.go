@@ -379,11 +379,15 @@ func (r *Registry) Reserve(name string, concurrency int) {
 }
 
 // FunctionArn returns the ARN of the named function (a name, partial ARN or full
-// ARN), or ErrFunctionNotFound.
+// ARN), or ErrFunctionNotFound. A qualified name gives the qualified ARN, so a
+// mapping on an alias shows the alias.
 func (r *Registry) FunctionArn(ctx context.Context, name string) (string, error) {
 	fn, err := r.lookup(ctx, name)
 	if err != nil {
 		return "", err
+	}
+	if n, q, _ := r.parseName(name); q != "" && q != "$LATEST" {
+		return r.arn(n) + ":" + q, nil
 	}
 	return fn.arn, nil
 }

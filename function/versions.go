@@ -30,6 +30,12 @@ func ValidAliasName(s string) bool {
 	return err != nil
 }
 
+// ValidQualifier reports whether s may qualify a function name: $LATEST, a version
+// number or an alias name.
+func ValidQualifier(s string) bool {
+	return s == "$LATEST" || (len(s) > 0 && len(s) <= 128 && aliasNameRE.MatchString(s))
+}
+
 // PublishInput is what PublishVersion takes.
 type PublishInput struct {
 	FunctionName string
