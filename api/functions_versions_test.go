@@ -300,7 +300,9 @@ func TestFunctionSettings(t *testing.T) {
 		{"DeadLetterConfig", func(in *lambda.CreateFunctionInput) {
 			in.DeadLetterConfig = &types.DeadLetterConfig{TargetArn: aws.String("arn:aws:sqs:us-east-1:123456789012:dlq")}
 		}},
-		{"KMSKeyArn", func(in *lambda.CreateFunctionInput) { in.KMSKeyArn = aws.String("arn:aws:kms:us-east-1:123456789012:key/k") }},
+		{"KMSKeyArn", func(in *lambda.CreateFunctionInput) {
+			in.KMSKeyArn = aws.String("arn:aws:kms:us-east-1:123456789012:key/k")
+		}},
 		{"FileSystemConfigs", func(in *lambda.CreateFunctionInput) {
 			in.FileSystemConfigs = []types.FileSystemConfig{{Arn: aws.String("arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1"), LocalMountPath: aws.String("/mnt/x")}}
 		}},
