@@ -45,13 +45,13 @@ type tfFunction struct {
 // tfFunctionState is what resourceFunctionRead sets.
 type tfFunctionState struct {
 	arn, description, role, handler, runtime, codeSHA256, version, qualifiedARN, codeSigning string
-	architectures, layers, subnets, securityGroups                                          []string
-	memory, timeout, reserved, ephemeral                                                    int32
-	codeSize                                                                                int64
-	env                                                                                     map[string]string
-	logFormat, logGroup, appLevel, sysLevel, tracing                                        string
-	deadLetter                                                                              bool
-	tags                                                                                    map[string]string
+	architectures, layers, subnets, securityGroups                                           []string
+	memory, timeout, reserved, ephemeral                                                     int32
+	codeSize                                                                                 int64
+	env                                                                                      map[string]string
+	logFormat, logGroup, appLevel, sysLevel, tracing                                         string
+	deadLetter                                                                               bool
+	tags                                                                                     map[string]string
 }
 
 // tfReadFunction is resourceFunctionRead: GetFunction, ListVersionsByFunction (the
@@ -238,13 +238,17 @@ func tfUpdateFunction(t *testing.T, c *lambda.Client, old, d tfFunction) {
 	if _, err := c.UpdateFunctionConfiguration(ctx, in); err != nil {
 		t.Fatalf("UpdateFunctionConfiguration: %v", err)
 	}
-	tfWaitFunction(t, c, d.name, func(f *types.FunctionConfiguration) bool { return f.LastUpdateStatus == types.LastUpdateStatusSuccessful })
+	tfWaitFunction(t, c, d.name, func(f *types.FunctionConfiguration) bool {
+		return f.LastUpdateStatus == types.LastUpdateStatusSuccessful
+	})
 	codeUpdate := !slices.Equal(d.zip, old.zip)
 	if codeUpdate {
 		if _, err := c.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(d.name), ZipFile: d.zip}); err != nil {
 			t.Fatalf("UpdateFunctionCode: %v", err)
 		}
-		tfWaitFunction(t, c, d.name, func(f *types.FunctionConfiguration) bool { return f.LastUpdateStatus == types.LastUpdateStatusSuccessful })
+		tfWaitFunction(t, c, d.name, func(f *types.FunctionConfiguration) bool {
+			return f.LastUpdateStatus == types.LastUpdateStatusSuccessful
+		})
 	}
 	if d.reserved != old.reserved {
 		var err error
