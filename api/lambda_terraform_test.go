@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -535,4 +536,49 @@ func tfReadPermission(t *testing.T, c *lambda.Client, decl *lambda.AddPermission
 		return
 	}
 	t.Fatalf("statement %s not in %s", aws.ToString(decl.StatementId), aws.ToString(out.Policy))
+}
+
+// TestLambdaAWSCLI: the new operations as the AWS CLI (botocore) sends them.
+func TestLambdaAWSCLI(t *testing.T) {
+	e := newFunctionsEnv(t)
+	zipPath := t.TempDir() + "/function.zip"
+	if err := os.WriteFile(zipPath, testhandler.Zip(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) map[string]any { t.Helper(); return e.cli("lambda", args...) }
+	cli("create-function", "--function-name", "cli-fn", "--runtime", "provided.al2023", "--role", testRole, "--handler", "bootstrap",
+		"--zip-file", "fileb://"+zipPath, "--environment", "Variables={GREETING=cli}", "--logging-config", "LogFormat=JSON")
+	if o := cli("publish-version", "--function-name", "cli-fn", "--description", "first"); o["Version"] != "1" || o["Description"] != "first" {
+		t.Fatalf("publish-version: %v", o)
+	}
+	if o := cli("create-alias", "--function-name", "cli-fn", "--name", "live", "--function-version", "1"); o["AliasArn"] != "arn:aws:lambda:us-east-1:123456789012:function:cli-fn:live" {
+		t.Fatalf("create-alias: %v", o)
+	}
+	if o := cli("list-aliases", "--function-name", "cli-fn"); len(o["Aliases"].([]any)) != 1 {
+		t.Fatalf("list-aliases: %v", o)
+	}
+	if o := cli("list-versions-by-function", "--function-name", "cli-fn"); len(o["Versions"].([]any)) != 2 {
+		t.Fatalf("list-versions-by-function: %v", o)
+	}
+	if o := cli("put-function-concurrency", "--function-name", "cli-fn", "--reserved-concurrent-executions", "3"); o["ReservedConcurrentExecutions"] != 3.0 {
+		t.Fatalf("put-function-concurrency: %v", o)
+	}
+	if o := cli("get-function-concurrency", "--function-name", "cli-fn"); o["ReservedConcurrentExecutions"] != 3.0 {
+		t.Fatalf("get-function-concurrency: %v", o)
+	}
+	cli("add-permission", "--function-name", "cli-fn", "--qualifier", "live", "--statement-id", "sns", "--action", "lambda:InvokeFunction",
+		"--principal", "sns.amazonaws.com")
+	if o := cli("get-policy", "--function-name", "cli-fn:live"); !strings.Contains(o["Policy"].(string), `"Resource":"arn:aws:lambda:us-east-1:123456789012:function:cli-fn:live"`) {
+		t.Fatalf("get-policy: %v", o)
+	}
+	o := cli("invoke", "--function-name", "cli-fn", "--qualifier", "live", "--log-type", "Tail", "--payload", string(testhandler.MQEvent(t, "log")), t.TempDir()+"/out.json")
+	tail, err := base64.StdEncoding.DecodeString(o["LogResult"].(string))
+	if err != nil || o["ExecutedVersion"] != "1" || !strings.Contains(string(tail), `"message":"hello from the handler"`) {
+		t.Fatalf("invoke --log-type Tail: %v\n%s", o, tail)
+	}
+	if o := cli("get-function-code-signing-config", "--function-name", "cli-fn"); o["FunctionName"] != "cli-fn" {
+		t.Fatalf("get-function-code-signing-config: %v", o)
+	}
+	cli("delete-function", "--function-name", "cli-fn")
+	e.nothingLeft("cli-fn", "live")
 }
