@@ -382,3 +382,25 @@ func TestFunctionSettings(t *testing.T) {
 		t.Fatalf("GetFunctionCodeSigningConfig: %v %+v", err, csc)
 	}
 }
+
+// TestListFunctionsAllVersions: FunctionVersion=ALL lists every version with its
+// qualified ARN.
+func TestListFunctionsAllVersions(t *testing.T) {
+	e := newFunctionsEnv(t)
+	ctx := context.Background()
+	e.createHandler("multi", "one", func(in *lambda.CreateFunctionInput) { in.Publish = true })
+	out, err := e.lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arns []string
+	for _, f := range out.Functions {
+		arns = append(arns, aws.ToString(f.FunctionArn))
+	}
+	want := "arn:aws:lambda:us-east-1:123456789012:function:configured:$LATEST arn:aws:lambda:us-east-1:123456789012:function:multi:$LATEST arn:aws:lambda:us-east-1:123456789012:function:multi:1"
+	if strings.Join(arns, " ") != want {
+		t.Fatalf("ListFunctions ALL: %v", arns)
+	}
+	_, err = e.lambda.DeleteAlias(ctx, &lambda.DeleteAliasInput{FunctionName: aws.String("absent"), Name: aws.String("live")})
+	apiError(t, err, "ResourceNotFoundException", 404, "Function not found")
+}

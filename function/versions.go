@@ -485,6 +485,9 @@ func (r *Registry) DeleteAlias(ctx context.Context, functionName, alias string) 
 	}
 	r.loadMu.Lock()
 	defer r.loadMu.Unlock()
+	if _, _, err := r.stored(ctx, name); err != nil {
+		return err
+	}
 	err = r.store.DeleteAlias(ctx, name, alias)
 	r.forgetAlias(name, alias)
 	if errors.Is(err, ErrNotStored) {
