@@ -450,6 +450,31 @@ func TestTerraformAliasPermissionMappingLifecycle(t *testing.T) {
 	if g, v := e.invokeGreeting(aliasARN); g != "green" || v != "2" {
 		t.Fatalf("the alias answers %q from %q after it moved", g, v)
 	}
+	// A canary: routing_config sends a quarter of the invocations back to version 1.
+	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{Description: aws.String(alias.description), FunctionName: aws.String(alias.function),
+		FunctionVersion: aws.String(alias.version), Name: aws.String(alias.name),
+		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{"1": 0.25}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(alias.function), Name: aws.String(alias.name)})
+	if err != nil || got.RoutingConfig == nil || !reflect.DeepEqual(got.RoutingConfig.AdditionalVersionWeights, map[string]float64{"1": 0.25}) {
+		t.Fatalf("routing_config diff: %v %+v", err, got)
+	}
+	seen := map[string]int{}
+	for range 40 {
+		g, _ := e.invokeGreeting(aliasARN)
+		seen[g]++
+	}
+	if seen["blue"] == 0 || seen["green"] == 0 || seen["blue"] > seen["green"] {
+		t.Fatalf("a 25%% canary answered %v", seen)
+	}
+	if _, err := c.UpdateAlias(ctx, &lambda.UpdateAliasInput{Description: aws.String(alias.description), FunctionName: aws.String(alias.function),
+		FunctionVersion: aws.String(alias.version), Name: aws.String(alias.name), RoutingConfig: &types.AliasRoutingConfiguration{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, weights, _ := tfReadAlias(t, c, alias); weights != 0 {
+		t.Fatalf("routing_config left after it was removed: %d weights", weights)
+	}
 	if _, err := c.UpdateEventSourceMapping(ctx, &lambda.UpdateEventSourceMappingInput{UUID: m.UUID, BatchSize: aws.Int32(20)}); err != nil {
 		t.Fatal(err)
 	}
