@@ -74,17 +74,14 @@ func (r *Registry) policyTarget(ctx context.Context, functionName string) (name,
 	if qualifier != "" {
 		arn += ":" + qualifier
 	}
-	if qualifier != "" && !strings.ContainsFunc(qualifier, func(c rune) bool { return c < '0' || c > '9' }) {
-		revision = c.RevisionID
-	} else if qualifier != "" {
+	revision = c.RevisionID
+	if _, isVersion, _ := r.versionNumber(name, qualifier); qualifier != "" && !isVersion {
 		a, aerr := r.GetAlias(ctx, name, qualifier)
 		if aerr != nil {
 			err = aerr
 			return
 		}
-		revision = a.RevisionID
-	} else {
-		revision = c.RevisionID
+		revision = a.RevisionID // an alias's policy goes with the alias's revision
 	}
 	return
 }

@@ -193,7 +193,7 @@ func (r *Registry) getQualified(ctx context.Context, name, qualifier string) (*C
 	if err != nil {
 		return nil, err
 	}
-	if _, err := strconv.Atoi(qualifier); err != nil {
+	if _, isVersion, _ := r.versionNumber(name, qualifier); !isVersion {
 		c.ARN = r.arn(name) + ":" + qualifier // asked for by alias
 	}
 	return c, nil
@@ -230,7 +230,7 @@ func (r *Registry) deleteVersion(ctx context.Context, name, qualifier string) er
 	var using []string
 	for _, sa := range aliases {
 		a, err := decodeAlias(sa)
-		if err == nil && (a.FunctionVersion == qualifier || a.weights()[qualifier] > 0) {
+		if err == nil && (a.FunctionVersion == qualifier || a.Weights[qualifier] > 0) {
 			using = append(using, sa.Name)
 		}
 	}
@@ -252,8 +252,8 @@ func (r *Registry) deleteVersion(ctx context.Context, name, qualifier string) er
 type Alias struct {
 	ARN             string
 	Name            string
-	FunctionVersion string             // $LATEST or a version number
-	Description     string             //
+	FunctionVersion string // $LATEST or a version number
+	Description     string
 	RoutingWeights  map[string]float64 // another version and the share of invocations it takes
 	RevisionID      string
 }
@@ -264,8 +264,6 @@ type storedAliasConfig struct {
 	Weights         map[string]float64 `json:"weights,omitempty"`
 	RevisionID      string             `json:"revisionId"`
 }
-
-func (a *storedAliasConfig) weights() map[string]float64 { return a.Weights }
 
 func decodeAlias(sa *StoredAlias) (*storedAliasConfig, error) {
 	var a storedAliasConfig
@@ -508,13 +506,22 @@ func (r *Registry) forgetAlias(name, alias string) {
 	r.mu.Unlock()
 }
 
+// versionNumber tells a qualifier that is a version number from an alias name.
+func (r *Registry) versionNumber(name, qualifier string) (n int, isVersion bool, err error) {
+	n, aerr := strconv.Atoi(qualifier)
+	if aerr != nil {
+		return 0, false, nil
+	}
+	if n < 1 {
+		return 0, true, &NotFoundError{ARN: r.arn(name), Qualifier: qualifier}
+	}
+	return n, true, nil
+}
+
 // target is the version (0: $LATEST) an invocation of name:qualifier runs.
 func (r *Registry) target(ctx context.Context, name, qualifier string) (int, error) {
-	if n, err := strconv.Atoi(qualifier); err == nil {
-		if n < 1 {
-			return 0, &NotFoundError{ARN: r.arn(name), Qualifier: qualifier}
-		}
-		return n, nil
+	if n, isVersion, err := r.versionNumber(name, qualifier); isVersion {
+		return n, err
 	}
 	key := name + ":" + qualifier
 	r.mu.RLock()
@@ -548,11 +555,8 @@ func (r *Registry) target(ctx context.Context, name, qualifier string) (int, err
 
 // resolveStored is target read from the store, without the cache or routing.
 func (r *Registry) resolveStored(ctx context.Context, name, qualifier string) (int, error) {
-	if n, err := strconv.Atoi(qualifier); err == nil {
-		if n < 1 {
-			return 0, &NotFoundError{ARN: r.arn(name), Qualifier: qualifier}
-		}
-		return n, nil
+	if n, isVersion, err := r.versionNumber(name, qualifier); isVersion {
+		return n, err
 	}
 	_, a, err := r.storedAlias(ctx, name, qualifier)
 	if err != nil {
