@@ -50,6 +50,23 @@ type Functions interface {
 	FunctionTags(ctx context.Context, name string) (map[string]string, error)
 	// TagFunction adds set to a function's tags and removes the keys in remove.
 	TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error
+
+	// Versions and aliases (functions_versions.go, functions_aliases.go).
+	PublishVersion(ctx context.Context, in function.PublishInput) (*function.Configuration, error)
+	ListVersions(ctx context.Context, in function.ListVersionsInput) (*function.ListVersionsOutput, error)
+	CreateAlias(ctx context.Context, in function.AliasInput) (*function.Alias, error)
+	UpdateAlias(ctx context.Context, in function.AliasInput) (*function.Alias, error)
+	GetAlias(ctx context.Context, name, alias string) (*function.Alias, error)
+	ListAliases(ctx context.Context, name, functionVersion string) ([]*function.Alias, error)
+	DeleteAlias(ctx context.Context, name, alias string) error
+
+	// Reserved concurrency and resource policies (functions_concurrency.go,
+	// functions_policy.go).
+	PutConcurrency(ctx context.Context, name string, reserved *int) error
+	Concurrency(ctx context.Context, name string) (*int, error)
+	AddPermission(ctx context.Context, in function.PermissionInput) (string, error)
+	Policy(ctx context.Context, name string) (policy, revisionID string, err error)
+	RemovePermission(ctx context.Context, name, statementID, revisionID string) error
 }
 
 // Options configure the API. Config and Store are required.
@@ -254,6 +271,34 @@ func (a *API) functionsOperation(w http.ResponseWriter, r *http.Request, op oper
 		return a.updateFunctionConfiguration(w, r, op.function, body)
 	case "Invoke":
 		return a.invokeFunction(w, r, op.function, body)
+	case "PublishVersion":
+		return a.publishVersion(w, r, op.function, body)
+	case "ListVersionsByFunction":
+		return a.listVersions(w, r, op.function)
+	case "CreateAlias":
+		return a.createAlias(w, r, op.function, body)
+	case "ListAliases":
+		return a.listAliases(w, r, op.function)
+	case "GetAlias":
+		return a.getAlias(w, r, op.function, op.sub)
+	case "UpdateAlias":
+		return a.updateAlias(w, r, op.function, op.sub, body)
+	case "DeleteAlias":
+		return a.deleteAlias(w, r, op.function, op.sub)
+	case "AddPermission":
+		return a.addPermission(w, r, op.function, body)
+	case "GetPolicy":
+		return a.getPolicy(w, r, op.function)
+	case "RemovePermission":
+		return a.removePermission(w, r, op.function, op.sub)
+	case "PutFunctionConcurrency":
+		return a.putConcurrency(w, r, op.function, body)
+	case "GetFunctionConcurrency":
+		return a.getConcurrency(w, r, op.function)
+	case "DeleteFunctionConcurrency":
+		return a.deleteConcurrency(w, r, op.function)
+	case "GetFunctionCodeSigningConfig":
+		return a.getCodeSigningConfig(w, r, op.function)
 	}
 	return awserr.New(http.StatusNotFound, "UnknownOperationException",
 		"%s %s is not an operation of the Lambda functions API", r.Method, r.URL.Path)

@@ -236,7 +236,8 @@ func (a *API) response(m *esm.Mapping) response {
 }
 
 // functionName reduces the FunctionName forms Lambda accepts (name, name:qualifier,
-// full or partial ARN) to the plain name of a function in this region and account.
+// full or partial ARN) to the name of a function in this region and account, with
+// its version or alias if one is given.
 func (a *API) functionName(s string) (string, *awserr.Error) {
 	if len(s) < 1 || len(s) > 256 {
 		return "", awserr.New(http.StatusBadRequest, "ValidationException",
@@ -251,7 +252,8 @@ func (a *API) functionName(s string) (string, *awserr.Error) {
 		return "", awserr.InvalidParameter("Function does not exist")
 	}
 	if n.Qualifier != "" && n.Qualifier != "$LATEST" {
-		return "", awserr.InvalidParameter("Function does not exist: mqtrigger functions have no versions or aliases, so %q cannot be used (give the unqualified name)", s)
+		// A version or an alias: the mapping invokes it, following the alias.
+		return n.Name + ":" + n.Qualifier, nil
 	}
 	return n.Name, nil
 }

@@ -38,6 +38,7 @@ type functionConfiguration struct {
 	LastModified     string               `json:"LastModified"`
 	CodeSha256       string               `json:"CodeSha256"`
 	Version          string               `json:"Version"`
+	VpcConfig        *vpcConfig           `json:"VpcConfig,omitempty"`
 	Environment      *functionEnvironment `json:"Environment,omitempty"`
 	TracingConfig    tracingConfig        `json:"TracingConfig"`
 	RevisionID       string               `json:"RevisionId,omitempty"`
@@ -59,8 +60,16 @@ type ephemeralStorage struct {
 	Size int `json:"Size"`
 }
 type loggingConfig struct {
-	LogFormat string `json:"LogFormat"`
-	LogGroup  string `json:"LogGroup"`
+	LogFormat           string `json:"LogFormat"`
+	ApplicationLogLevel string `json:"ApplicationLogLevel,omitempty"`
+	SystemLogLevel      string `json:"SystemLogLevel,omitempty"`
+	LogGroup            string `json:"LogGroup"`
+}
+type vpcConfig struct {
+	SubnetIds               []string `json:"SubnetIds"`
+	SecurityGroupIds        []string `json:"SecurityGroupIds"`
+	VpcId                   string   `json:"VpcId"`
+	Ipv6AllowedForDualStack bool     `json:"Ipv6AllowedForDualStack"`
 }
 
 // renderFunction is c in Lambda's shape. withState adds State and LastUpdateStatus,
@@ -78,13 +87,25 @@ func renderFunction(c *function.Configuration, withState bool) *functionConfigur
 		MemorySize:       c.MemorySize,
 		LastModified:     c.LastModified.UTC().Format(lastModifiedFmt),
 		CodeSha256:       c.CodeSHA256,
-		Version:          "$LATEST",
-		TracingConfig:    tracingConfig{"PassThrough"},
+		Version:          c.Version,
+		TracingConfig:    tracingConfig{c.TracingMode},
 		RevisionID:       c.RevisionID,
 		PackageType:      "Zip",
 		Architectures:    c.Architectures,
-		EphemeralStorage: ephemeralStorage{512},
-		LoggingConfig:    loggingConfig{"Text", "/aws/lambda/" + c.Name},
+		EphemeralStorage: ephemeralStorage{c.EphemeralStorage},
+		LoggingConfig:    loggingConfig(c.Logging),
+	}
+	if v := c.VpcConfig; v != nil {
+		fc.VpcConfig = &vpcConfig{SubnetIds: v.SubnetIds, SecurityGroupIds: v.SecurityGroupIds}
+		if fc.VpcConfig.SubnetIds == nil {
+			fc.VpcConfig.SubnetIds = []string{}
+		}
+		if fc.VpcConfig.SecurityGroupIds == nil {
+			fc.VpcConfig.SecurityGroupIds = []string{}
+		}
+		if v.Ipv6AllowedForDualStack != nil {
+			fc.VpcConfig.Ipv6AllowedForDualStack = *v.Ipv6AllowedForDualStack
+		}
 	}
 	if c.HasEnvironment {
 		fc.Environment = &functionEnvironment{Variables: c.Environment}
@@ -160,6 +181,10 @@ func functionError(name string, err error) *awserr.Error {
 			msg = strings.ToUpper(msg[:1]) + msg[1:]
 		}
 		return awserr.NotFound("%s", msg)
+	case errors.Is(err, function.ErrAliasExists), errors.Is(err, function.ErrConflict):
+		return awserr.Conflict("%s", errText(err))
+	case errors.Is(err, function.ErrThrottled):
+		return throttled()
 	case errors.Is(err, function.ErrFunctionExists):
 		return awserr.Conflict("Function already exist: %s", name)
 	case errors.Is(err, function.ErrConfiguredFunction):
@@ -170,6 +195,23 @@ func functionError(name string, err error) *awserr.Error {
 	default:
 		return awserr.Service("%v", err)
 	}
+}
+
+// errText is the text after the sentinel of an error wrapped as "%w: text".
+func errText(err error) string {
+	s := err.Error()
+	if _, t, ok := strings.Cut(s, ": "); ok {
+		return t
+	}
+	return s
+}
+
+// throttled is Lambda's answer to an invocation over the function's reserved
+// concurrency.
+func throttled() *awserr.Error {
+	e := awserr.New(http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.")
+	e.Reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
+	return e
 }
 
 // decodeFunctionRequest decodes the JSON body of a functions API request.

@@ -27,6 +27,9 @@ type createFunctionRequest struct {
 	PackageType   string
 	Architectures []string
 	Tags          map[string]string
+	Publish       bool
+	PublishTo     string
+	function.Extras
 }
 
 // createFunction is CreateFunction: POST /2015-03-31/functions.
@@ -49,6 +52,10 @@ func (a *API) createFunction(w http.ResponseWriter, r *http.Request, body []byte
 		Name: n.Name, Runtime: req.Runtime, Role: req.Role, Handler: req.Handler, Description: req.Description,
 		Timeout: req.Timeout, MemorySize: req.MemorySize, Environment: req.Environment,
 		PackageType: req.PackageType, Architectures: req.Architectures, Tags: req.Tags,
+		Extras: req.Extras, Publish: req.Publish,
+	}
+	if req.PublishTo != "" {
+		return awserr.InvalidParameter("PublishTo is not supported: versions are published from $LATEST (Publish).")
 	}
 	if c := req.Code; c != nil {
 		in.Code = &function.Code{ZipFile: c.ZipFile, S3Bucket: c.S3Bucket, S3Key: c.S3Key, ImageURI: c.ImageUri}

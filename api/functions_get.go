@@ -20,6 +20,9 @@ func (a *API) getFunction(w http.ResponseWriter, r *http.Request, label string) 
 	if len(c.Tags) > 0 {
 		out["Tags"] = c.Tags // omitted when there are none, as Lambda does
 	}
+	if c.ReservedConcurrency != nil && c.Version == "$LATEST" {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *c.ReservedConcurrency}
+	}
 	writeJSON(w, http.StatusOK, "application/json", out)
 	return nil
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -40,8 +42,16 @@ func (a *API) invokeFunction(w http.ResponseWriter, r *http.Request, label strin
 		return awserr.New(http.StatusBadRequest, "InvalidRequestContentException",
 			"Could not parse request body into json: Could not parse payload into json: the payload is not a JSON document")
 	}
+	tail := false
+	switch lt := r.Header.Get("X-Amz-Log-Type"); lt {
+	case "", "None":
+	case "Tail":
+		tail = typ == "" || typ == function.RequestResponse
+	default:
+		return validationError(lt, "logType", "Member must satisfy enum value set: [None, Tail]")
+	}
 	res, err := a.opts.Functions.InvokeFunction(r.Context(), function.InvokeInput{
-		FunctionName: ref, Payload: body, Type: typ, RequestID: RequestID(r.Context()),
+		FunctionName: ref, Payload: body, Type: typ, RequestID: RequestID(r.Context()), LogTail: tail,
 	})
 	if err != nil {
 		if typ != function.Event && typ != function.DryRun && r.Context().Err() != nil {
@@ -59,7 +69,10 @@ func (a *API) invokeFunction(w http.ResponseWriter, r *http.Request, label strin
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("X-Amz-Executed-Version", cmp.Or(res.ExecutedVersion, "$LATEST"))
+	if tail {
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(res.Log))
+	}
 	if res.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", res.FunctionError)
 	}
@@ -79,6 +92,8 @@ func invokeError(name string, err error) *awserr.Error {
 			q = "$LATEST"
 		}
 		return awserr.NotFound("Function not found: %s:%s", nf.ARN, q)
+	case errors.Is(err, function.ErrThrottled):
+		return throttled()
 	case errors.Is(err, function.ErrFunctionConfig):
 		return awserr.New(http.StatusBadGateway, "InvalidZipFileException", "%v", err)
 	case errors.Is(err, function.ErrShuttingDown):

@@ -26,9 +26,28 @@ func (a *API) listFunctions(w http.ResponseWriter, r *http.Request) *awserr.Erro
 	if err != nil {
 		return functionError("", err)
 	}
-	fns := make([]*functionConfiguration, len(page.Functions))
-	for i, c := range page.Functions {
-		fns[i] = renderFunction(c, false)
+	fns := make([]*functionConfiguration, 0, len(page.Functions))
+	for _, c := range page.Functions {
+		if q.Get("FunctionVersion") != "ALL" {
+			fns = append(fns, renderFunction(c, false))
+			continue
+		}
+		// Every version, with qualified ARNs, as Lambda lists them.
+		for marker := ""; ; {
+			vs, err := a.opts.Functions.ListVersions(r.Context(), function.ListVersionsInput{FunctionName: c.Name, Marker: marker})
+			if isFunctionNotFound(err) {
+				break // deleted meanwhile
+			}
+			if err != nil {
+				return functionError(c.Name, err)
+			}
+			for _, v := range vs.Versions {
+				fns = append(fns, renderFunction(v, false))
+			}
+			if marker = vs.NextMarker; marker == "" {
+				break
+			}
+		}
 	}
 	out := map[string]any{"Functions": fns}
 	if page.NextMarker != "" {

@@ -355,9 +355,34 @@ func TestFunctionRoutes(t *testing.T) {
 		{"POST", "/f/invocations/x", unknownFunctionOperation, ""},
 		{"GET", "/a%2Fb", "GetFunction", "a/b"},
 	} {
-		op, name := functionOperation(tt.method, tt.rest)
+		op, name, _ := functionOperation(tt.method, "/2015-03-31", tt.rest)
 		if op != tt.op || name != tt.name {
 			t.Errorf("%s %s: %s %q, want %s %q", tt.method, tt.rest, op, name, tt.op, tt.name)
+		}
+	}
+	for _, tt := range []struct{ version, method, rest, op, name, sub string }{
+		{"/2015-03-31", "POST", "/f/versions", "PublishVersion", "f", ""},
+		{"/2015-03-31", "GET", "/f/versions", "ListVersionsByFunction", "f", ""},
+		{"/2015-03-31", "POST", "/f/aliases", "CreateAlias", "f", ""},
+		{"/2015-03-31", "GET", "/f/aliases", "ListAliases", "f", ""},
+		{"/2015-03-31", "GET", "/f/aliases/live", "GetAlias", "f", "live"},
+		{"/2015-03-31", "PUT", "/f/aliases/live", "UpdateAlias", "f", "live"},
+		{"/2015-03-31", "DELETE", "/f/aliases/live", "DeleteAlias", "f", "live"},
+		{"/2015-03-31", "POST", "/f/policy", "AddPermission", "f", ""},
+		{"/2015-03-31", "GET", "/f/policy", "GetPolicy", "f", ""},
+		{"/2015-03-31", "DELETE", "/f/policy/s%2F1", "RemovePermission", "f", "s/1"},
+		{"/2017-10-31", "PUT", "/f/concurrency", "PutFunctionConcurrency", "f", ""},
+		{"/2017-10-31", "DELETE", "/f/concurrency", "DeleteFunctionConcurrency", "f", ""},
+		{"/2019-09-30", "GET", "/f/concurrency", "GetFunctionConcurrency", "f", ""},
+		{"/2020-06-30", "GET", "/f/code-signing-config", "GetFunctionCodeSigningConfig", "f", ""},
+		{"/2017-10-31", "GET", "/f/concurrency", unknownFunctionOperation, "", ""},
+		{"/2017-10-31", "GET", "", unknownFunctionOperation, "", ""},
+		{"/2015-03-31", "DELETE", "/f/aliases/", unknownFunctionOperation, "", ""},
+		{"/2015-03-31", "GET", "/f/aliases/a/b", unknownFunctionOperation, "", ""},
+	} {
+		op, name, sub := functionOperation(tt.method, tt.version, tt.rest)
+		if op != tt.op || name != tt.name || sub != tt.sub {
+			t.Errorf("%s %s %s: %s %q %q, want %s %q %q", tt.version, tt.method, tt.rest, op, name, sub, tt.op, tt.name, tt.sub)
 		}
 	}
 	e := newFunctionsEnv(t)

@@ -16,6 +16,8 @@ func (a *API) updateFunctionCode(w http.ResponseWriter, r *http.Request, label s
 		DryRun        bool
 		RevisionId    string
 		Architectures []string
+		Publish       bool
+		PublishTo     string
 	}
 	if e := decodeFunctionRequest(body, &req); e != nil {
 		return e
@@ -24,8 +26,12 @@ func (a *API) updateFunctionCode(w http.ResponseWriter, r *http.Request, label s
 	if e != nil {
 		return e
 	}
+	if req.PublishTo != "" {
+		return awserr.InvalidParameter("PublishTo is not supported: versions are published from $LATEST (Publish).")
+	}
 	c, err := a.opts.Functions.UpdateCode(r.Context(), function.UpdateCodeInput{
 		FunctionName: ref, ZipFile: req.ZipFile, Architectures: req.Architectures, DryRun: req.DryRun, RevisionID: req.RevisionId,
+		Publish: req.Publish,
 	})
 	if err != nil {
 		return functionError(name, err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/config"
 	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/lambdazip"
 	"github.com/mqtrigger/mqtrigger/secrets"
 	"github.com/mqtrigger/mqtrigger/store"
 )
@@ -247,6 +248,50 @@ func FuzzRequestPath(f *testing.F) {
 		w := ft.do(t, method, path, serviceLambda, nil, nil)
 		if w.Code >= 500 {
 			t.Fatalf("%s %q: %d %s", method, path, w.Code, w.Body.String())
+		}
+		if w.Code >= 400 && w.Header().Get("x-amzn-ErrorType") == "" {
+			t.Fatalf("%s %q: error %d without x-amzn-ErrorType: %s", method, path, w.Code, w.Body.String())
+		}
+	})
+}
+
+// FuzzFunctionsRequest: bodies of the versions, alias, policy and concurrency
+// operations on an existing function answer in Lambda's error shape, never 5xx.
+func FuzzFunctionsRequest(f *testing.F) {
+	ft := newFuzzTarget(f)
+	zip, err := lambdazip.Bootstrap([]byte("#!/bin/sh\n"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	create, _ := json.Marshal(map[string]any{"FunctionName": "fz", "Runtime": "provided.al2023", "Role": "arn:aws:iam::123456789012:role/r",
+		"Handler": "bootstrap", "Code": map[string]any{"ZipFile": zip}, "Publish": true})
+	t := &testing.T{}
+	if w := ft.do(t, "POST", functionsPath, serviceLambda, create, nil); w.Code != 201 {
+		f.Fatalf("CreateFunction: %d %s", w.Code, w.Body.String())
+	}
+	for _, s := range [][3]string{
+		{"POST", "/2015-03-31/functions/fz/versions", `{"Description":"d"}`},
+		{"POST", "/2015-03-31/functions/fz/versions", `{"CodeSha256":5}`},
+		{"POST", "/2015-03-31/functions/fz/aliases", `{"Name":"live","FunctionVersion":"1"}`},
+		{"POST", "/2015-03-31/functions/fz/aliases", `{"Name":"w","FunctionVersion":"1","RoutingConfig":{"AdditionalVersionWeights":{"$LATEST":2}}}`},
+		{"PUT", "/2015-03-31/functions/fz/aliases/live", `{"FunctionVersion":"$LATEST","RevisionId":"x"}`},
+		{"POST", "/2015-03-31/functions/fz/policy", `{"StatementId":"s","Action":"lambda:InvokeFunction","Principal":"*"}`},
+		{"POST", "/2015-03-31/functions/fz/policy", `{"StatementId":"s","Action":"lambda:InvokeFunction","Principal":"123456789012","FunctionUrlAuthType":"X"}`},
+		{"PUT", "/2017-10-31/functions/fz/concurrency", `{"ReservedConcurrentExecutions":-3}`},
+		{"PUT", "/2015-03-31/functions/fz/configuration", `{"VpcConfig":{"SubnetIds":[null]},"LoggingConfig":{"LogFormat":"JSON","SystemLogLevel":"TRACE"}}`},
+		{"PUT", "/2015-03-31/functions/fz/configuration", `{"EphemeralStorage":{"Size":1e9},"TracingConfig":{},"Layers":[]}`},
+		{"PUT", "/2015-03-31/functions/fz/code", `{"ZipFile":"AAAA","Publish":true,"Architectures":["arm64"]}`},
+	} {
+		f.Add(s[0], s[1], []byte(s[2]))
+	}
+	f.Fuzz(func(t *testing.T, method, path string, body []byte) {
+		if !strings.HasPrefix(path, "/20") || strings.HasSuffix(path, "/invocations") || method == "" ||
+			strings.ContainsAny(method, " \t\r\n\x00()<>@,;:\\\"/[]?={}") {
+			return
+		}
+		w := ft.do(t, method, path, serviceLambda, body, nil)
+		if w.Code >= 500 {
+			t.Fatalf("%s %q %q: %d %s", method, path, body, w.Code, w.Body.String())
 		}
 		if w.Code >= 400 && w.Header().Get("x-amzn-ErrorType") == "" {
 			t.Fatalf("%s %q: error %d without x-amzn-ErrorType: %s", method, path, w.Code, w.Body.String())

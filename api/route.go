@@ -31,6 +31,7 @@ type operation struct {
 	uuid      string // the {UUID} label of Get/Update/Delete
 	arn       string // the {ARN} label of the tag operations
 	function  string // the {FunctionName} label of the functions API, unescaped
+	sub       string // the label after it: an alias {Name} or a {StatementId}
 	open      bool   // no authentication (/healthz, /metrics)
 	functions bool   // an operation of the functions API (or an unknown one under its path)
 }
@@ -84,65 +85,99 @@ func classify(r *http.Request) operation {
 		case http.MethodDelete:
 			return operation{name: "UntagResource", service: serviceLambda, arn: arn}
 		}
-	case p == functionsPath || strings.HasPrefix(p, functionsPath+"/"):
-		rest, ok := strings.CutPrefix(r.URL.EscapedPath(), functionsPath)
+	case isFunctionsPath(p):
+		prefix := p[:len(functionsPath)]
+		rest, ok := strings.CutPrefix(r.URL.EscapedPath(), prefix)
 		if !ok {
-			rest = strings.TrimPrefix(p, functionsPath) // escapes in the fixed part
+			rest = strings.TrimPrefix(p, prefix) // escapes in the fixed part
 		}
-		name, fn := functionOperation(r.Method, rest)
-		return operation{name: name, service: serviceLambda, function: fn, functions: true}
+		name, fn, sub := functionOperation(r.Method, prefix[:len("/2015-03-31")], rest)
+		return operation{name: name, service: serviceLambda, function: fn, sub: sub, functions: true}
 	}
 	return operation{name: "Unknown", service: serviceLambda}
+}
+
+// functionsAPIVersions are the dated prefixes of the functions API's paths: most
+// operations are under 2015-03-31, concurrency and code signing under later ones.
+var functionsAPIVersions = []string{"/2015-03-31", "/2017-10-31", "/2019-09-30", "/2020-06-30"}
+
+func isFunctionsPath(p string) bool {
+	for _, v := range functionsAPIVersions {
+		if rest, ok := strings.CutPrefix(p, v+"/functions"); ok && (rest == "" || rest[0] == '/') {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownFunctionOperation names a request under the functions path that is none
 // of its operations.
 const unknownFunctionOperation = "Functions"
 
-// functionOperation routes a functions API request: the operation and its
-// {FunctionName} label. rest is the escaped path after /2015-03-31/functions; each
-// segment is unescaped on its own, so an escaped "/" stays in the name.
-func functionOperation(method, rest string) (op, name string) {
+// functionOperation routes a functions API request: the operation, its
+// {FunctionName} label and the label after it. version is the path's dated prefix;
+// rest is the escaped path after /<version>/functions; each segment is unescaped on
+// its own, so an escaped "/" stays in the name.
+func functionOperation(method, version, rest string) (op, name, sub string) {
 	if method == http.MethodHead {
 		method = http.MethodGet // as for every GET route of net/http's ServeMux
 	}
 	if rest == "" || rest == "/" {
-		switch method {
-		case http.MethodPost:
-			return "CreateFunction", ""
-		case http.MethodGet:
-			return "ListFunctions", ""
+		switch {
+		case version != "/2015-03-31":
+		case method == http.MethodPost:
+			return "CreateFunction", "", ""
+		case method == http.MethodGet:
+			return "ListFunctions", "", ""
 		}
-		return unknownFunctionOperation, ""
+		return unknownFunctionOperation, "", ""
 	}
 	segs := strings.Split(strings.TrimPrefix(rest, "/"), "/")
-	if len(segs) > 2 || segs[0] == "" {
-		return unknownFunctionOperation, ""
+	if len(segs) > 3 || segs[0] == "" {
+		return unknownFunctionOperation, "", ""
 	}
-	name, err := url.PathUnescape(segs[0])
-	if err != nil {
-		return unknownFunctionOperation, ""
-	}
-	if len(segs) == 1 {
-		switch method {
-		case http.MethodGet:
-			return "GetFunction", name
-		case http.MethodDelete:
-			return "DeleteFunction", name
+	for i := range segs {
+		s, err := url.PathUnescape(segs[i])
+		if err != nil || (i > 0 && s == "") {
+			return unknownFunctionOperation, "", ""
 		}
-		return unknownFunctionOperation, ""
+		segs[i] = s
 	}
-	switch {
-	case segs[1] == "configuration" && method == http.MethodGet:
-		return "GetFunctionConfiguration", name
-	case segs[1] == "configuration" && method == http.MethodPut:
-		return "UpdateFunctionConfiguration", name
-	case segs[1] == "code" && method == http.MethodPut:
-		return "UpdateFunctionCode", name
-	case segs[1] == "invocations" && method == http.MethodPost:
-		return "Invoke", name
+	name = segs[0]
+	route := version + " " + method + " " + strings.Join(append([]string{"{}"}, segs[1:min(len(segs), 2)]...), "/")
+	if len(segs) == 3 {
+		sub = segs[2]
+		route += "/{}"
 	}
-	return unknownFunctionOperation, ""
+	if op := functionRoutes[route]; op != "" {
+		return op, name, sub
+	}
+	return unknownFunctionOperation, "", ""
+}
+
+// functionRoutes maps "<version> <method> {}/<path>" to the operation; {} stands for
+// the function's name, a trailing {} for an alias name or a statement id.
+var functionRoutes = map[string]string{
+	"/2015-03-31 GET {}":                     "GetFunction",
+	"/2015-03-31 DELETE {}":                  "DeleteFunction",
+	"/2015-03-31 GET {}/configuration":       "GetFunctionConfiguration",
+	"/2015-03-31 PUT {}/configuration":       "UpdateFunctionConfiguration",
+	"/2015-03-31 PUT {}/code":                "UpdateFunctionCode",
+	"/2015-03-31 POST {}/invocations":        "Invoke",
+	"/2015-03-31 POST {}/versions":           "PublishVersion",
+	"/2015-03-31 GET {}/versions":            "ListVersionsByFunction",
+	"/2015-03-31 POST {}/aliases":            "CreateAlias",
+	"/2015-03-31 GET {}/aliases":             "ListAliases",
+	"/2015-03-31 GET {}/aliases/{}":          "GetAlias",
+	"/2015-03-31 PUT {}/aliases/{}":          "UpdateAlias",
+	"/2015-03-31 DELETE {}/aliases/{}":       "DeleteAlias",
+	"/2015-03-31 POST {}/policy":             "AddPermission",
+	"/2015-03-31 GET {}/policy":              "GetPolicy",
+	"/2015-03-31 DELETE {}/policy/{}":        "RemovePermission",
+	"/2017-10-31 PUT {}/concurrency":         "PutFunctionConcurrency",
+	"/2017-10-31 DELETE {}/concurrency":      "DeleteFunctionConcurrency",
+	"/2019-09-30 GET {}/concurrency":         "GetFunctionConcurrency",
+	"/2020-06-30 GET {}/code-signing-config": "GetFunctionCodeSigningConfig",
 }
 
 // writeError writes e in the shape of the operation's protocol.

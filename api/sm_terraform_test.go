@@ -515,29 +515,7 @@ func TestSecretsManagerAWSCLI(t *testing.T) {
 		t.Fatal("the aws CLI is needed for this test")
 	}
 	e := newEnv(t)
-	cli := func(args ...string) map[string]any {
-		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", e.srv.URL, "--region", testRegion, "--output", "json", "secretsmanager"}, args...)...)
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "AWS_") {
-				cmd.Env = append(cmd.Env, kv)
-			}
-		}
-		cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID="+testKey, "AWS_SECRET_ACCESS_KEY="+testSecret,
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
-		var out, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("aws %v: %v: %s", args, err, stderr.String())
-		}
-		m := map[string]any{}
-		if out.Len() > 0 {
-			if err := json.Unmarshal(out.Bytes(), &m); err != nil {
-				t.Fatalf("aws %v: %v: %s", args, err, out.String())
-			}
-		}
-		return m
-	}
+	cli := func(args ...string) map[string]any { t.Helper(); return e.cli("secretsmanager", args...) }
 	arn := e.secret("cli/app")
 	if o := cli("update-secret", "--secret-id", "cli/app", "--description", "from the CLI", "--kms-key-id", "alias/cli"); o["ARN"] != arn || o["VersionId"] != nil {
 		t.Fatalf("update-secret: %v", o)
@@ -653,4 +631,34 @@ func TestTerraformSecretVersionRollback(t *testing.T) {
 	apiError(t, err, "ResourceNotFoundException", 400, "VersionId: nope-nope")
 	_, err = e.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{MoveToVersionId: aws.String(v1), SecretId: aws.String(secretID), VersionStage: aws.String("AWSPENDING")})
 	apiError(t, err, "InvalidParameterException", 400, "AWSPENDING")
+}
+
+// cli runs the AWS CLI against the test server with the test credentials and
+// returns its JSON output.
+func (e *env) cli(service string, args ...string) map[string]any {
+	t := e.t
+	t.Helper()
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Fatal("the aws CLI is needed for this test")
+	}
+	cmd := exec.Command("aws", append([]string{"--endpoint-url", e.srv.URL, "--region", testRegion, "--output", "json", service}, args...)...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "AWS_ACCESS_KEY_ID="+testKey, "AWS_SECRET_ACCESS_KEY="+testSecret,
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("aws %s %v: %v: %s", service, args, err, stderr.String())
+	}
+	m := map[string]any{}
+	if out.Len() > 0 {
+		if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+			t.Fatalf("aws %s %v: %v: %s", service, args, err, out.String())
+		}
+	}
+	return m
 }

@@ -28,13 +28,20 @@ type tagResource struct {
 	id   string // the function name or the mapping UUID
 }
 
+// taggableArnPattern is the model's pattern for the Resource member, for the text
+// of ValidationException.
+const taggableArnPattern = `arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`
+
 func (a *API) parseTaggable(arn string) (tagResource, *awserr.Error) {
 	m := taggableArn.FindStringSubmatch(arn)
 	if m == nil {
-		return tagResource{}, awserr.InvalidParameter("%q is not the ARN of a function or an event source mapping.", arn)
+		return tagResource{}, validationError(arn, "resource", "Member must satisfy regular expression pattern: "+taggableArnPattern)
 	}
 	if m[1] != a.opts.Config.Region || m[2] != a.opts.Config.AccountID {
-		return tagResource{}, awserr.NotFound(notFoundText)
+		if m[3] == "function" {
+			return tagResource{}, awserr.NotFound("Function not found: %s", arn)
+		}
+		return tagResource{}, awserr.NotFound("Event source mapping not found: %s", arn)
 	}
 	r := tagResource{kind: m[3] + m[5], id: m[4] + m[6]} // one of the two alternatives matched
 	if r.kind == "function" {
@@ -57,17 +64,17 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, arn string) *awse
 	case "event-source-mapping":
 		m, e := a.load(r.Context(), res.id)
 		if e != nil {
-			return e
+			return mappingTagError(arn, e)
 		}
 		tags = m.Tags
 	default:
 		if a.opts.Functions == nil {
-			return awserr.NotFound(notFoundText)
+			return awserr.NotFound("Function not found: %s", a.functionARN(res.id))
 		}
 		var err error
 		if tags, err = a.opts.Functions.FunctionTags(r.Context(), res.id); err != nil {
 			if isFunctionNotFound(err) {
-				return awserr.NotFound("Function not found: %s", res.id)
+				return awserr.NotFound("Function not found: %s", a.functionARN(res.id))
 			}
 			return awserr.Service("tags of function %s: %v", res.id, err)
 		}
@@ -97,7 +104,7 @@ func (a *API) tagResource(w http.ResponseWriter, r *http.Request, arn string, bo
 func (a *API) untagResource(w http.ResponseWriter, r *http.Request, arn string) *awserr.Error {
 	keys := r.URL.Query()["tagKeys"]
 	if len(keys) == 0 {
-		return awserr.InvalidParameter("tagKeys: at least one tag key is required.")
+		return validationError("null", "tagKeys", "Member must not be null")
 	}
 	return a.changeTags(w, r, arn, nil, keys)
 }
@@ -114,13 +121,16 @@ func (a *API) changeTags(w http.ResponseWriter, r *http.Request, arn string, set
 	switch res.kind {
 	case "event-source-mapping":
 		if e := a.tagMapping(r.Context(), res.id, set, remove); e != nil {
-			return e
+			return mappingTagError(arn, e)
 		}
 	default:
 		if a.opts.Functions == nil {
-			return awserr.NotFound(notFoundText)
+			return awserr.NotFound("Function not found: %s", a.functionARN(res.id))
 		}
 		if err := a.opts.Functions.TagFunction(r.Context(), res.id, set, remove); err != nil {
+			if isFunctionNotFound(err) {
+				return awserr.NotFound("Function not found: %s", a.functionARN(res.id))
+			}
 			return functionError(res.id, err)
 		}
 	}
@@ -162,4 +172,16 @@ func (a *API) tagMapping(ctx context.Context, id string, set map[string]string, 
 		a.notify(m)
 	}
 	return e
+}
+
+// mappingTagError words a missing mapping as the tag operations do.
+func mappingTagError(arn string, e *awserr.Error) *awserr.Error {
+	if e.Code == "ResourceNotFoundException" {
+		return awserr.NotFound("Event source mapping not found: %s", arn)
+	}
+	return e
+}
+
+func (a *API) functionARN(name string) string {
+	return "arn:aws:lambda:" + a.opts.Config.Region + ":" + a.opts.Config.AccountID + ":function:" + name
 }

@@ -63,9 +63,9 @@ func TestMappingTags(t *testing.T) {
 
 	// Errors in the API's shape.
 	_, err = e.lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("arn:aws:lambda:us-east-1:123456789012:event-source-mapping:00000000-0000-0000-0000-000000000000")})
-	apiError(t, err, "ResourceNotFoundException", 404, "does not exist")
+	apiError(t, err, "ResourceNotFoundException", 404, "Event source mapping not found: arn:aws:lambda:us-east-1:123456789012:event-source-mapping:00000000-0000-0000-0000-000000000000")
 	_, err = e.lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: aws.String("not-an-arn")})
-	apiError(t, err, "InvalidParameterValueException", 400, "not the ARN")
+	apiError(t, err, "ValidationException", 400, "Value 'not-an-arn' at 'resource' failed to satisfy constraint")
 	_, err = e.lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: map[string]string{"bad#key": "v"}})
 	apiError(t, err, "InvalidParameterValueException", 400, "bad#key")
 	many := map[string]string{}

@@ -18,6 +18,8 @@ type Error struct {
 	// InvalidParameterValueException, ResourceConflictException and a few others.
 	LowerMessage bool
 	Fault        bool // a server fault ("Type":"Service") rather than a caller error
+	// Reason is the body's Reason member, which TooManyRequestsException carries.
+	Reason string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -63,6 +65,12 @@ func WriteREST(w http.ResponseWriter, e *Error) {
 		typ = "Service"
 	}
 	body := map[string]string{"Type": typ}
+	if e.Reason != "" {
+		body["Reason"] = e.Reason
+	}
+	if e.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
 	if e.LowerMessage {
 		body["message"] = e.Message
 	} else {

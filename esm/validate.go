@@ -83,8 +83,8 @@ func (c *Config) Validate() error {
 		}
 		return e
 	}
-	if !function.ValidName(c.FunctionName) {
-		return constraint("functionName", c.FunctionName, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}")
+	if !validFunctionRef(c.FunctionName) {
+		return constraint("functionName", c.FunctionName, "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 	}
 	if err := c.validateQueues(); err != nil {
 		return err
@@ -302,4 +302,14 @@ func ValidateTags(tags map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// validFunctionRef reports whether s names a function, or a version or alias of one
+// (name:qualifier), as a mapping keeps it.
+func validFunctionRef(s string) bool {
+	name, q, qualified := strings.Cut(s, ":")
+	if !function.ValidName(name) {
+		return false
+	}
+	return !qualified || function.ValidQualifier(q)
 }

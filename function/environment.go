@@ -31,6 +31,9 @@ type envConfig struct {
 	env     []string // the process environment, except AWS_LAMBDA_RUNTIME_API
 	timeout time.Duration
 	log     *slog.Logger
+	version string        // $LATEST or a published version's number
+	memory  int           // MB, for REPORT lines
+	logging LoggingConfig // LogFormat JSON: Lambda's JSON log lines
 }
 
 // invocation is one event on its way to a runtime and back.
@@ -65,7 +68,8 @@ type environment struct {
 	initErr []byte      // posted to /init/error
 	killed  bool
 
-	reqID atomic.Pointer[string] // for log lines
+	reqID atomic.Pointer[string]  // for log lines
+	tail  atomic.Pointer[logTail] // the invocation's log, when its caller wants the end
 
 	// Owned by the pool: touched only by whoever holds the environment.
 	served   int
@@ -167,7 +171,22 @@ func (e *environment) invoke(ctx context.Context, inv *invocation, fresh bool, s
 		return nil, ctx.Err()
 	}
 	e.reqID.Store(&inv.id)
+	if lt := tailFrom(ctx); lt != nil {
+		e.tail.Store(lt)
+		defer e.tail.Store(nil)
+		lt.platformStart(e.cfg, inv.id)
+	}
 	t.Reset(e.cfg.timeout)
+	res, err := e.await(ctx, inv, t, start)
+	if lt := tailFrom(ctx); lt != nil && res != nil {
+		lt.settle()
+		lt.platformEnd(e.cfg, inv.id, res)
+	}
+	return res, err
+}
+
+// await waits for the answer to an event the runtime took.
+func (e *environment) await(ctx context.Context, inv *invocation, t *time.Timer, start time.Time) (*Result, error) {
 	select {
 	case rr := <-inv.done:
 		return e.result(inv.id, start, rr), nil
@@ -367,6 +386,13 @@ func (l *lineLogger) emit(line []byte) {
 	id := ""
 	if p := l.env.reqID.Load(); p != nil {
 		id = *p
+	}
+	line, keep := formatLine(l.env.cfg.logging, line, id, time.Now())
+	if !keep {
+		return // below the function's ApplicationLogLevel
+	}
+	if lt := l.env.tail.Load(); lt != nil {
+		lt.add(line)
 	}
 	l.env.cfg.log.LogAttrs(context.Background(), slog.LevelInfo, string(line),
 		slog.String("function", l.env.cfg.name), slog.String("requestId", id), slog.String("stream", l.stream))

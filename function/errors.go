@@ -17,6 +17,14 @@ var (
 	ErrRevisionMismatch = errors.New("the revision id does not match the latest")
 	// ErrShuttingDown: an Event invocation after the registry began to close.
 	ErrShuttingDown = errors.New("the service is shutting down")
+	// ErrAliasExists: CreateAlias of a name that is taken.
+	ErrAliasExists = errors.New("alias already exists")
+	// ErrConflict: a change that the resource's state forbids (a version an alias
+	// points to, a statement id that is taken); the error's text is Lambda's.
+	ErrConflict = errors.New("conflict")
+	// ErrThrottled: an invocation of a function whose reserved concurrency is used
+	// up (or 0), from Invoke or InvokeFunction.
+	ErrThrottled = errors.New("reserved concurrency exceeded")
 )
 
 // ValidationError is a value that fails a constraint of Lambda's API model; Error is
@@ -51,16 +59,17 @@ type TooLargeError struct {
 
 func (e *TooLargeError) Error() string { return e.Message }
 
-// NotFoundError is a function that does not exist, or a version or alias of one
-// (only $LATEST exists). It matches ErrFunctionNotFound.
+// NotFoundError is a function that does not exist, or a version or alias of one.
+// It matches ErrFunctionNotFound.
 type NotFoundError struct {
 	ARN       string // the function's unqualified ARN
 	Qualifier string // the version or alias asked for; "" when none
+	Alias     bool   // an alias operation asked for it: Lambda says "Alias not found"
 }
 
 func (e *NotFoundError) Error() string {
 	if e.Qualifier != "" {
-		return ErrFunctionNotFound.Error() + ": " + e.ARN + ":" + e.Qualifier + " (only $LATEST exists)"
+		return ErrFunctionNotFound.Error() + ": " + e.ARN + ":" + e.Qualifier
 	}
 	return ErrFunctionNotFound.Error() + ": " + e.ARN
 }

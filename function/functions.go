@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -58,6 +59,14 @@ type Configuration struct {
 	RevisionID     string   // changes with each update; "" for a function of the config file
 	Tags           map[string]string
 	Configured     bool // defined in the config file
+	// Version is "$LATEST" or a published version's number; ARN is then qualified
+	// (with the alias when the function was asked for by one).
+	Version             string
+	VpcConfig           *VpcConfig
+	TracingMode         string // Active or PassThrough
+	EphemeralStorage    int    // MB
+	Logging             LoggingConfig
+	ReservedConcurrency *int // nil: none
 }
 
 // Code is a deployment package. Only ZipFile, a zip with an executable bootstrap,
@@ -88,6 +97,8 @@ type CreateInput struct {
 	PackageType   string // "" or Zip
 	Architectures []string
 	Tags          map[string]string
+	Extras
+	Publish bool // publish version 1 as well
 }
 
 // UpdateCodeInput is what UpdateCode takes.
@@ -97,6 +108,7 @@ type UpdateCodeInput struct {
 	Architectures []string
 	DryRun        bool   // check and answer, but change nothing
 	RevisionID    string // if set, the update applies only to this revision
+	Publish       bool   // publish a version of the new code
 }
 
 // Settings are the members of UpdateFunctionConfiguration (and CreateFunction) that
@@ -109,6 +121,7 @@ type Settings struct {
 	Timeout     *int // seconds
 	MemorySize  *int // MB
 	Environment *Environment
+	Extras
 }
 
 // UpdateConfigurationInput is what UpdateConfiguration takes.
@@ -146,6 +159,9 @@ type InvokeInput struct {
 	Type         InvocationType // "": RequestResponse
 	// RequestID is the invocation's id, as the function sees it; "": a new one.
 	RequestID string
+	// LogTail asks for the last 4 KB of the invocation's log in Result.Log
+	// (RequestResponse only), as Invoke's LogType Tail.
+	LogTail bool
 }
 
 // Create stores a new function; its first invocation starts it.
@@ -161,7 +177,7 @@ func (r *Registry) Create(ctx context.Context, in CreateInput) (*Configuration, 
 	}
 	c := &storedConfig{Timeout: int(DefaultTimeout / time.Second), MemorySize: DefaultMemorySize, Architectures: in.Architectures}
 	upd := Settings{Role: in.Role, Runtime: &in.Runtime, Handler: &in.Handler, Description: &in.Description,
-		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment}
+		Timeout: in.Timeout, MemorySize: in.MemorySize, Environment: in.Environment, Extras: in.Extras}
 	if err := upd.apply(c); err != nil {
 		return nil, err
 	}
@@ -180,7 +196,11 @@ func (r *Registry) Create(ctx context.Context, in CreateInput) (*Configuration, 
 		}
 		return nil, invalidParameter("Code", "Please provide a source for function code: Code.ZipFile, a zip with an executable bootstrap")
 	}
-	if _, err := checkZip(in.Code.ZipFile); err != nil {
+	zr, err := checkZip(in.Code.ZipFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBootstrapArch(zr, c.arch()); err != nil {
 		return nil, err
 	}
 	r.loadMu.Lock()
@@ -198,14 +218,23 @@ func (r *Registry) Create(ctx context.Context, in CreateInput) (*Configuration, 
 	if err := r.save(ctx, sf, c); err != nil {
 		return nil, err
 	}
+	if in.Publish {
+		if _, err := r.publishLocked(ctx, sf, c, nil); err != nil {
+			return nil, err
+		}
+	}
 	return r.configuration(sf, c), nil
 }
 
-// Get returns a function's configuration and tags.
+// Get returns a function's configuration and tags; a qualified name gives that
+// version's configuration (through an alias: with the alias's ARN).
 func (r *Registry) Get(ctx context.Context, nameOrARN string) (*Configuration, error) {
-	name, err := r.latest(nameOrARN)
+	name, qualifier, err := r.parseName(nameOrARN)
 	if err != nil {
 		return nil, err
+	}
+	if qualifier != "" && qualifier != "$LATEST" {
+		return r.getQualified(ctx, name, qualifier)
 	}
 	if fn := r.configured[name]; fn != nil {
 		return r.configuredConfiguration(fn), nil
@@ -261,19 +290,23 @@ func (r *Registry) List(ctx context.Context, in ListInput) (*ListOutput, error) 
 	return out, nil
 }
 
-// Delete removes a stored function and stops its environments.
+// Delete removes a stored function with its versions, aliases and policies, and
+// stops its environments; a qualified name deletes that version only.
 func (r *Registry) Delete(ctx context.Context, nameOrARN string) error {
-	name, err := r.latest(nameOrARN)
+	name, qualifier, err := r.parseName(nameOrARN)
 	if err != nil {
 		return err
 	}
 	if r.configured[name] != nil {
 		return fmt.Errorf("%w: %s", ErrConfiguredFunction, name)
 	}
+	if qualifier != "" && qualifier != "$LATEST" {
+		return r.deleteVersion(ctx, name, qualifier)
+	}
 	r.loadMu.Lock()
 	err = r.store.DeleteFunction(ctx, name)
 	if err == nil {
-		r.uninstall(name)
+		r.uninstallAll(name)
 	}
 	r.loadMu.Unlock()
 	if errors.Is(err, ErrNotStored) {
@@ -293,7 +326,8 @@ func (r *Registry) UpdateCode(ctx context.Context, in UpdateCodeInput) (*Configu
 	if err := checkArchitectures(in.Architectures); err != nil {
 		return nil, err
 	}
-	if _, err := checkZip(in.ZipFile); err != nil {
+	zr, err := checkZip(in.ZipFile)
+	if err != nil {
 		return nil, err
 	}
 	sf, c, err := r.changeable(ctx, in.FunctionName, in.RevisionID)
@@ -305,12 +339,24 @@ func (r *Registry) UpdateCode(ctx context.Context, in UpdateCodeInput) (*Configu
 	if len(in.Architectures) == 1 {
 		c.Architectures = in.Architectures
 	}
-	if !in.DryRun {
-		if err := r.save(ctx, sf, c); err != nil {
+	if err := checkBootstrapArch(zr, c.arch()); err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return r.configuration(sf, c), nil
+	}
+	if err := r.save(ctx, sf, c); err != nil {
+		return nil, err
+	}
+	out := r.configuration(sf, c)
+	if in.Publish {
+		v, err := r.publishLocked(ctx, sf, c, nil)
+		if err != nil {
 			return nil, err
 		}
+		out = v // Lambda answers with the published version
 	}
-	return r.configuration(sf, c), nil
+	return out, nil
 }
 
 // UpdateConfiguration changes a stored function's settings; the next invocation
@@ -340,7 +386,14 @@ func (r *Registry) InvokeFunction(ctx context.Context, in InvokeInput) (*Result,
 	}
 	switch in.Type {
 	case "", RequestResponse:
-		return r.invoke(ctx, in.FunctionName, id, in.Payload)
+		if in.LogTail {
+			ctx = withTail(ctx)
+		}
+		res, err := r.invoke(ctx, in.FunctionName, id, in.Payload, false)
+		if err == nil && in.LogTail {
+			res.Log = tailFrom(ctx).bytes()
+		}
+		return res, err
 	case Event, DryRun:
 	default:
 		return nil, &ValidationError{Field: "invocationType", Value: in.Type, Constraint: "Member must satisfy enum value set: [Event, RequestResponse, DryRun]"}
@@ -369,27 +422,52 @@ func (r *Registry) latest(nameOrARN string) (string, error) {
 // configuration describes an API function from its stored form.
 func (r *Registry) configuration(sf *Stored, c *storedConfig) *Configuration {
 	fc := &Configuration{
-		Name:           sf.Name,
-		ARN:            r.arn(sf.Name),
-		Runtime:        c.Runtime,
-		Role:           c.Role,
-		Handler:        c.Handler,
-		Description:    c.Description,
-		Timeout:        c.Timeout,
-		MemorySize:     c.MemorySize,
-		CodeSize:       sf.CodeSize,
-		CodeSHA256:     sf.CodeSHA256,
-		LastModified:   sf.LastModified,
-		HasEnvironment: c.HasEnvironment || len(c.Environment) > 0,
-		Environment:    c.Environment,
-		Architectures:  c.Architectures,
-		RevisionID:     c.RevisionID,
-		Tags:           c.Tags,
+		Name:                sf.Name,
+		ARN:                 r.arn(sf.Name),
+		Runtime:             c.Runtime,
+		Role:                c.Role,
+		Handler:             c.Handler,
+		Description:         c.Description,
+		Timeout:             c.Timeout,
+		MemorySize:          c.MemorySize,
+		CodeSize:            sf.CodeSize,
+		CodeSHA256:          sf.CodeSHA256,
+		LastModified:        sf.LastModified,
+		HasEnvironment:      c.HasEnvironment || len(c.Environment) > 0,
+		Environment:         c.Environment,
+		Architectures:       c.Architectures,
+		RevisionID:          c.RevisionID,
+		Tags:                c.Tags,
+		Version:             "$LATEST",
+		VpcConfig:           c.VpcConfig,
+		TracingMode:         cmpOr(c.TracingMode, "PassThrough"),
+		EphemeralStorage:    c.EphemeralStorage,
+		ReservedConcurrency: c.ReservedConcurrency,
 	}
+	if c.Version > 0 {
+		fc.Version = strconv.Itoa(c.Version)
+		fc.ARN += ":" + fc.Version
+		fc.Tags = nil // a version has no tags of its own
+	}
+	if fc.EphemeralStorage == 0 {
+		fc.EphemeralStorage = 512
+	}
+	fc.Logging = c.logging()
 	if len(fc.Architectures) == 0 {
 		fc.Architectures = []string{"x86_64"}
 	}
 	return fc
+}
+
+// logging is c's logging configuration with Lambda's defaults.
+func (c *storedConfig) logging() LoggingConfig {
+	l := LoggingConfig{LogFormat: "Text"}
+	if c.Logging != nil {
+		l = *c.Logging
+	}
+	l.LogFormat = cmpOr(l.LogFormat, "Text")
+	l.LogGroup = cmpOr(l.LogGroup, "/aws/lambda/"+c.name)
+	return l
 }
 
 // configuredConfiguration describes a function of the config file.
@@ -403,18 +481,22 @@ func (r *Registry) configuredConfiguration(fn *function) *Configuration {
 		kind = "arn " + s.ARN
 	}
 	return &Configuration{
-		Name:           s.Name,
-		ARN:            fn.arn,
-		Runtime:        s.Runtime,
-		Handler:        s.Handler,
-		Description:    "defined in the config file (" + kind + ")",
-		Timeout:        int(s.Timeout / time.Second),
-		MemorySize:     s.MemorySize,
-		LastModified:   time.Unix(0, 0),
-		HasEnvironment: s.Environment != nil,
-		Environment:    s.Environment,
-		Architectures:  []string{"x86_64"},
-		Configured:     true,
+		Name:             s.Name,
+		ARN:              fn.arn,
+		Runtime:          s.Runtime,
+		Handler:          s.Handler,
+		Description:      "defined in the config file (" + kind + ")",
+		Timeout:          int(s.Timeout / time.Second),
+		MemorySize:       s.MemorySize,
+		LastModified:     time.Unix(0, 0),
+		HasEnvironment:   s.Environment != nil,
+		Environment:      s.Environment,
+		Architectures:    []string{"x86_64"},
+		Configured:       true,
+		Version:          "$LATEST",
+		TracingMode:      "PassThrough",
+		EphemeralStorage: 512,
+		Logging:          LoggingConfig{LogFormat: "Text", LogGroup: "/aws/lambda/" + s.Name},
 	}
 }
 
@@ -539,7 +621,15 @@ func (u *Settings) apply(c *storedConfig) error {
 		}
 		c.Environment, c.HasEnvironment = vars, true
 	}
-	return nil
+	return u.Extras.applyExtras(c)
+}
+
+// arch is the architecture a function runs on.
+func (c *storedConfig) arch() string {
+	if len(c.Architectures) == 1 {
+		return c.Architectures[0]
+	}
+	return "x86_64"
 }
 
 func checkArchitectures(a []string) error {
@@ -564,7 +654,7 @@ func (r *Registry) invokeAsync(name, requestID string, payload []byte) bool {
 		defer r.wg.Done()
 		ctx, cancel := context.WithTimeout(r.ctx, MaxTimeout+time.Minute)
 		defer cancel()
-		res, err := r.invoke(ctx, name, requestID, payload)
+		res, err := r.invoke(ctx, name, requestID, payload, true)
 		switch {
 		case err != nil:
 			r.log.Warn("asynchronous invocation failed", "function", name, "error", err)

@@ -23,6 +23,10 @@ type Result struct {
 	FunctionError string
 	Duration      time.Duration
 	RequestID     string
+	// ExecutedVersion is the version that ran: $LATEST or a number.
+	ExecutedVersion string
+	// Log is the end of the invocation's log (at most 4 KB), when asked for.
+	Log []byte
 }
 
 // Failed reports whether the function ran and failed.

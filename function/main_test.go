@@ -137,4 +137,4 @@ func writeScript(t testing.TB, body string) string {
 
 // newMemStore is a Store that outlives the registries given it, as the real one
 // does (package store's suite tests the real ones; they import this package).
-func newMemStore() Store { return &memFunctions{m: make(map[string]*Stored)} }
+func newMemStore() Store { return newMemFunctions() }

@@ -141,8 +141,10 @@ type Registry struct {
 	configured map[string]*function
 
 	mu       sync.RWMutex
-	loaded   map[string]*function // API functions read from the store
+	loaded   map[string]*function // API functions read from the store, by name or name:version
 	reserved map[string]int
+	limits   map[string]*limiter // reserved concurrency, by function name
+	aliases  map[string]aliasEntry
 	closed   bool
 
 	loadMu  sync.Mutex // serialises loads from the store and API changes
@@ -187,12 +189,14 @@ func NewRegistry(opts RegistryOptions) (*Registry, error) {
 		configured: make(map[string]*function),
 		loaded:     make(map[string]*function),
 		reserved:   make(map[string]int),
+		limits:     make(map[string]*limiter),
+		aliases:    make(map[string]aliasEntry),
 		http:       &http.Client{Transport: newHTTPTransport()},
 	}
 	if opts.Store != nil {
 		r.store = opts.Store
 	} else {
-		r.store = &memFunctions{m: make(map[string]*Stored)}
+		r.store = newMemFunctions()
 	}
 	if opts.DataDir == "" {
 		dir, err := os.MkdirTemp("", "mqtrigger-functions-")
@@ -221,7 +225,7 @@ func NewRegistry(opts RegistryOptions) (*Registry, error) {
 			r.Close()
 			return nil, fmt.Errorf("%w: function %s is configured twice", ErrFunctionConfig, spec.Name)
 		}
-		fn, err := r.build(spec, "")
+		fn, err := r.build(spec, "", nil)
 		if err != nil {
 			r.Close()
 			return nil, err
@@ -240,9 +244,12 @@ func (r *Registry) arn(name string) string {
 }
 
 // build makes a function from a validated spec; codeDir is the unpacked zip of an
-// API function, with its bootstrap.
-func (r *Registry) build(spec Spec, codeDir string) (*function, error) {
-	fn := &function{name: spec.Name, arn: r.arn(spec.Name), spec: spec}
+// API function, with its bootstrap, and conf its stored configuration.
+func (r *Registry) build(spec Spec, codeDir string, conf *storedConfig) (*function, error) {
+	fn := &function{name: spec.Name, arn: r.arn(spec.Name), spec: spec, conf: conf}
+	if conf != nil && conf.Version > 0 {
+		fn.arn += ":" + strconv.Itoa(conf.Version)
+	}
 	switch {
 	case spec.URL != "":
 		fn.backend = &httpFunction{url: spec.URL, timeout: spec.Timeout, client: r.http}
@@ -267,7 +274,13 @@ func (r *Registry) build(spec Spec, codeDir string) (*function, error) {
 // Lambda sets.
 func (r *Registry) envConfig(fn *function, codeDir string) *envConfig {
 	spec := fn.spec
-	cfg := &envConfig{name: spec.Name, arn: fn.arn, timeout: spec.Timeout, log: r.log}
+	cfg := &envConfig{name: spec.Name, arn: fn.arn, timeout: spec.Timeout, log: r.log, version: "$LATEST", memory: spec.MemorySize}
+	if c := fn.conf; c != nil {
+		if c.Version > 0 {
+			cfg.version = strconv.Itoa(c.Version)
+		}
+		cfg.logging = c.logging()
+	}
 	taskRoot := codeDir
 	if codeDir != "" {
 		cfg.path = filepath.Join(codeDir, "bootstrap")
@@ -287,10 +300,10 @@ func (r *Registry) envConfig(fn *function, codeDir string) *envConfig {
 	// Lambda's reserved variables win over the function's own.
 	for k, v := range map[string]string{
 		"AWS_LAMBDA_FUNCTION_NAME":        spec.Name,
-		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_VERSION":     cfg.version,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(spec.MemorySize),
 		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + spec.Name,
-		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[$LATEST]mqtrigger",
+		"AWS_LAMBDA_LOG_STREAM_NAME":      time.Now().UTC().Format("2006/01/02") + "/[" + cfg.version + "]mqtrigger",
 		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
 		"AWS_REGION":                      r.opts.Region,
 		"AWS_DEFAULT_REGION":              r.opts.Region,
@@ -311,18 +324,34 @@ func (r *Registry) envConfig(fn *function, codeDir string) *envConfig {
 // could not be invoked at all: ErrFunctionNotFound, an error wrapping
 // ErrFunctionConfig, or the context's error. A function that ran and failed gives a
 // Result with FunctionError set.
+//
+// A function with reserved concurrency runs at most that many invocations at once:
+// Invoke waits for a free slot (a mapping's batches queue behind each other), and
+// answers ErrThrottled at once when the reserve is 0.
 func (r *Registry) Invoke(ctx context.Context, name string, payload []byte) (*Result, error) {
-	return r.invoke(ctx, name, newRequestID(), payload)
+	return r.invoke(ctx, name, newRequestID(), payload, true)
 }
 
-// invoke is Invoke with the invocation's request id.
-func (r *Registry) invoke(ctx context.Context, name, requestID string, payload []byte) (*Result, error) {
+// invoke is Invoke with the invocation's request id; wait says whether to wait for
+// a slot of reserved concurrency or answer ErrThrottled.
+func (r *Registry) invoke(ctx context.Context, name, requestID string, payload []byte, wait bool) (*Result, error) {
 	for attempt := 0; ; attempt++ {
 		fn, err := r.lookup(ctx, name)
 		if err != nil {
 			return nil, err
 		}
+		release, err := r.limit(fn.name).acquire(ctx, wait)
+		if err != nil {
+			return nil, err
+		}
 		res, err := fn.backend.invoke(ctx, requestID, payload)
+		release()
+		if res != nil {
+			res.ExecutedVersion = "$LATEST"
+			if fn.conf != nil && fn.conf.Version > 0 {
+				res.ExecutedVersion = strconv.Itoa(fn.conf.Version)
+			}
+		}
 		if errors.Is(err, errPoolClosed) && attempt < 3 {
 			continue // replaced meanwhile: take the new one
 		}
@@ -350,11 +379,15 @@ func (r *Registry) Reserve(name string, concurrency int) {
 }
 
 // FunctionArn returns the ARN of the named function (a name, partial ARN or full
-// ARN), or ErrFunctionNotFound.
+// ARN), or ErrFunctionNotFound. A qualified name gives the qualified ARN, so a
+// mapping on an alias shows the alias.
 func (r *Registry) FunctionArn(ctx context.Context, name string) (string, error) {
 	fn, err := r.lookup(ctx, name)
 	if err != nil {
 		return "", err
+	}
+	if n, q, _ := r.parseName(name); q != "" && q != "$LATEST" {
+		return r.arn(n) + ":" + q, nil
 	}
 	return fn.arn, nil
 }
@@ -372,43 +405,78 @@ func (r *Registry) parseName(s string) (name, qualifier string, err error) {
 	return n.Name, n.Qualifier, nil
 }
 
-// lookup finds a function, reading the store when the cached copy is old.
+// lookup finds a function, or the version a qualifier names (a version number or
+// an alias, followed wherever it points now), reading the store when the cached
+// copy is old.
 func (r *Registry) lookup(ctx context.Context, s string) (*function, error) {
 	name, qualifier, err := r.parseName(s)
 	if err != nil {
 		return nil, err
 	}
-	if qualifier != "" && qualifier != "$LATEST" {
-		return nil, &NotFoundError{ARN: r.arn(name), Qualifier: qualifier}
+	if fn := r.configured[name]; fn != nil {
+		if qualifier != "" && qualifier != "$LATEST" {
+			return nil, &NotFoundError{ARN: r.arn(name), Qualifier: qualifier}
+		}
+		return fn, nil
 	}
+	latest, err := r.lookupVersion(ctx, name, 0)
+	if err != nil || qualifier == "" || qualifier == "$LATEST" {
+		return latest, err
+	}
+	v, err := r.target(ctx, name, qualifier)
+	if err != nil || v == 0 {
+		return latest, err
+	}
+	return r.lookupVersion(ctx, name, v)
+}
+
+// versionKey is how r.loaded knows a version: the name for $LATEST, else name:n.
+func versionKey(name string, version int) string {
+	if version == 0 {
+		return name
+	}
+	return name + ":" + strconv.Itoa(version)
+}
+
+// lookupVersion finds $LATEST (version 0) or a published version of an API function.
+func (r *Registry) lookupVersion(ctx context.Context, name string, version int) (*function, error) {
+	key := versionKey(name, version)
 	r.mu.RLock()
-	fn, closed := r.loaded[name], r.closed
+	fn, closed := r.loaded[key], r.closed
 	r.mu.RUnlock()
 	if closed {
 		return nil, errRegistryClosed
 	}
-	if fn := r.configured[name]; fn != nil {
-		return fn, nil
-	}
 	if fn != nil && time.Duration(time.Now().UnixNano()-fn.checked.Load()) < refreshInterval {
 		return fn, nil
 	}
-	return r.load(ctx, name)
+	return r.load(ctx, name, version)
 }
 
-// load reads a function from the store and installs it if it changed.
-func (r *Registry) load(ctx context.Context, name string) (*function, error) {
+// load reads a function (or one of its versions) from the store and installs it if
+// it changed.
+func (r *Registry) load(ctx context.Context, name string, version int) (*function, error) {
+	key := versionKey(name, version)
 	r.loadMu.Lock()
 	defer r.loadMu.Unlock()
 	r.mu.RLock()
-	cur := r.loaded[name]
+	cur := r.loaded[key]
 	r.mu.RUnlock()
 	if cur != nil && time.Duration(time.Now().UnixNano()-cur.checked.Load()) < refreshInterval {
 		return cur, nil // refreshed while we waited
 	}
-	sf, err := r.store.GetFunction(ctx, name)
+	var sf *Stored
+	var err error
+	if version == 0 {
+		sf, err = r.store.GetFunction(ctx, name)
+	} else {
+		sf, err = r.store.GetVersion(ctx, name, version)
+	}
 	if errors.Is(err, ErrNotStored) {
-		r.uninstall(name)
+		r.uninstall(key)
+		if version > 0 {
+			return nil, &NotFoundError{ARN: r.arn(name), Qualifier: strconv.Itoa(version)}
+		}
 		return nil, &NotFoundError{ARN: r.arn(name)}
 	}
 	if err != nil {
@@ -420,6 +488,12 @@ func (r *Registry) load(ctx context.Context, name string) (*function, error) {
 		return nil, fmt.Errorf("reading function %s from the store: %w", name, err)
 	}
 	if cur != nil && cur.stored.CodeSHA256 == sf.CodeSHA256 && cur.stored.LastModified.Equal(sf.LastModified) {
+		if version == 0 {
+			// Concurrency and tags change without a new LastModified.
+			if conf, err := decodeConfig(sf); err == nil {
+				r.setLimit(name, conf.ReservedConcurrency)
+			}
+		}
 		cur.checked.Store(time.Now().UnixNano())
 		return cur, nil
 	}
@@ -439,13 +513,16 @@ func (r *Registry) install(sf *Stored) (*function, error) {
 	if err := unpackZip(sf.Code, dir); err != nil {
 		return nil, fmt.Errorf("%w: function %s: unpacking its code: %v", ErrFunctionConfig, sf.Name, err)
 	}
-	fn, err := r.build(spec, dir)
+	key := versionKey(sf.Name, sf.Version)
+	if sf.Version == 0 {
+		r.setLimit(sf.Name, conf.ReservedConcurrency)
+	}
+	fn, err := r.build(spec, dir, conf)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	fn.conf = conf
-	fn.stored = &Stored{Name: sf.Name, Config: sf.Config, CodeSHA256: sf.CodeSHA256, CodeSize: sf.CodeSize, LastModified: sf.LastModified}
+	fn.stored = &Stored{Name: sf.Name, Config: sf.Config, CodeSHA256: sf.CodeSHA256, CodeSize: sf.CodeSize, LastModified: sf.LastModified, Version: sf.Version}
 	fn.checked.Store(time.Now().UnixNano())
 	r.mu.Lock()
 	if r.closed {
@@ -453,8 +530,8 @@ func (r *Registry) install(sf *Stored) (*function, error) {
 		fn.backend.close()
 		return nil, errRegistryClosed
 	}
-	old := r.loaded[sf.Name]
-	r.loaded[sf.Name] = fn
+	old := r.loaded[key]
+	r.loaded[key] = fn
 	reserved := r.reserved[sf.Name]
 	r.mu.Unlock()
 	if reserved > 0 {
@@ -466,14 +543,35 @@ func (r *Registry) install(sf *Stored) (*function, error) {
 	return fn, nil
 }
 
-// uninstall stops a function that is no longer in the store.
-func (r *Registry) uninstall(name string) {
+// uninstall stops a function (or a version: name:n) that is no longer in the store.
+func (r *Registry) uninstall(key string) {
 	r.mu.Lock()
-	old := r.loaded[name]
-	delete(r.loaded, name)
+	old := r.loaded[key]
+	delete(r.loaded, key)
 	r.mu.Unlock()
 	if old != nil {
 		old.backend.close()
+	}
+}
+
+// uninstallAll stops a deleted function and its versions.
+func (r *Registry) uninstallAll(name string) {
+	r.mu.Lock()
+	var old []*function
+	for k, fn := range r.loaded {
+		if k == name || strings.HasPrefix(k, name+":") {
+			old = append(old, fn)
+			delete(r.loaded, k)
+		}
+	}
+	for k := range r.aliases {
+		if strings.HasPrefix(k, name+":") {
+			delete(r.aliases, k)
+		}
+	}
+	r.mu.Unlock()
+	for _, fn := range old {
+		fn.backend.close()
 	}
 }
 
@@ -552,7 +650,20 @@ type storedConfig struct {
 	Architectures  []string          `json:"architectures,omitempty"`
 	RevisionID     string            `json:"revisionId"`
 	Tags           map[string]string `json:"tags,omitempty"`
-	name           string
+	// Kept and returned as given: they cannot matter on a self-hosted node.
+	VpcConfig        *VpcConfig `json:"vpcConfig,omitempty"`
+	TracingMode      string     `json:"tracingMode,omitempty"`
+	EphemeralStorage int        `json:"ephemeralStorage,omitempty"`
+	// Logging: LogFormat JSON changes the function's log lines.
+	Logging *LoggingConfig `json:"logging,omitempty"`
+	// ReservedConcurrency caps the function's invocations in flight on this node
+	// (all versions and aliases together); nil: no cap.
+	ReservedConcurrency *int `json:"reservedConcurrency,omitempty"`
+	// For a published version: its number, and what it was published from (see
+	// fingerprint).
+	Version     int    `json:"version,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	name        string
 }
 
 func decodeConfig(sf *Stored) (*storedConfig, error) {
@@ -576,51 +687,4 @@ func (c *storedConfig) spec() Spec {
 		Handler:     c.Handler,
 		Runtime:     c.Runtime,
 	}
-}
-
-// memFunctions keeps API functions in memory when the registry has no store.
-type memFunctions struct {
-	mu sync.Mutex
-	m  map[string]*Stored
-}
-
-func (s *memFunctions) PutFunction(_ context.Context, f *Stored) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := *f
-	s.m[f.Name] = &c
-	return nil
-}
-
-func (s *memFunctions) GetFunction(_ context.Context, name string) (*Stored, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, ok := s.m[name]
-	if !ok {
-		return nil, ErrNotStored
-	}
-	c := *f
-	return &c, nil
-}
-
-func (s *memFunctions) ListFunctions(context.Context) ([]*Stored, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*Stored, 0, len(s.m))
-	for _, f := range s.m {
-		c := *f
-		out = append(out, &c)
-	}
-	slices.SortFunc(out, func(a, b *Stored) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
-}
-
-func (s *memFunctions) DeleteFunction(_ context.Context, name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[name]; !ok {
-		return ErrNotStored
-	}
-	delete(s.m, name)
-	return nil
 }

@@ -152,6 +152,56 @@ var migrations = []migration{
 				ADD COLUMN resource_policy TEXT NOT NULL DEFAULT ''`,
 		},
 	},
+	{
+		// v6: functions' published versions, aliases and resource policies. (Version
+		// 5 is another branch's; the runner applies whatever is above the store's.)
+		version: 6,
+		sqlite: []string{
+			functionVersionsV6("TEXT", "INTEGER", "BLOB NOT NULL DEFAULT x''"),
+			`CREATE TABLE function_aliases (
+				function TEXT NOT NULL,
+				name TEXT NOT NULL,
+				config TEXT NOT NULL DEFAULT '',
+				PRIMARY KEY (function, name)
+			)`,
+			`CREATE TABLE function_policies (
+				function TEXT NOT NULL,
+				qualifier TEXT NOT NULL,
+				policy TEXT NOT NULL DEFAULT '',
+				PRIMARY KEY (function, qualifier)
+			)`,
+		},
+		postgres: []string{
+			functionVersionsV6(`TEXT COLLATE "C"`, "BIGINT", "BYTEA NOT NULL DEFAULT ''::bytea"),
+			`CREATE TABLE function_aliases (
+				function TEXT COLLATE "C" NOT NULL,
+				name TEXT COLLATE "C" NOT NULL,
+				config TEXT NOT NULL DEFAULT '',
+				PRIMARY KEY (function, name)
+			)`,
+			`CREATE TABLE function_policies (
+				function TEXT COLLATE "C" NOT NULL,
+				qualifier TEXT COLLATE "C" NOT NULL,
+				policy TEXT NOT NULL DEFAULT '',
+				PRIMARY KEY (function, qualifier)
+			)`,
+		},
+	},
+}
+
+// functionVersionsV6 is schema version 6's function_versions table, in a dialect's
+// types. Like every step, it never changes once released.
+func functionVersionsV6(key, integer, bytes string) string {
+	return `CREATE TABLE function_versions (
+		name ` + key + ` NOT NULL,
+		version ` + integer + ` NOT NULL,
+		config TEXT NOT NULL DEFAULT '',
+		code ` + bytes + `,
+		code_sha256 TEXT NOT NULL DEFAULT '',
+		code_size ` + integer + ` NOT NULL DEFAULT 0,
+		last_modified ` + integer + ` NOT NULL DEFAULT 0,
+		PRIMARY KEY (name, version)
+	)`
 }
 
 // mappingsV3 is schema version 3's mappings table, in a dialect's key and integer

@@ -254,7 +254,23 @@ func (s *sqlStore) ListFunctions(ctx context.Context) ([]*function.Stored, error
 }
 
 func (s *sqlStore) DeleteFunction(ctx context.Context, name string) error {
-	n, err := s.c.exec(ctx, `DELETE FROM functions WHERE name = ?`, name)
+	var n int64
+	err := s.c.inTx(ctx, func(tx execer) error {
+		var err error
+		if n, err = tx.exec(ctx, `DELETE FROM functions WHERE name = ?`, name); err != nil || n == 0 {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM function_versions WHERE name = ?`,
+			`DELETE FROM function_aliases WHERE function = ?`,
+			`DELETE FROM function_policies WHERE function = ?`,
+		} {
+			if _, err := tx.exec(ctx, q, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store: delete function %s from %s: %w", name, s.name, err)
 	}
@@ -262,4 +278,153 @@ func (s *sqlStore) DeleteFunction(ctx context.Context, name string) error {
 		return fmt.Errorf("function %s: %w", name, function.ErrNotStored)
 	}
 	return nil
+}
+
+// Function versions, aliases and policies.
+
+const versionCols = `name, config, code, code_sha256, code_size, last_modified, version`
+
+func scanVersion(sc scanner) (*function.Stored, error) {
+	var f function.Stored
+	var cfg string
+	var lm int64
+	if err := sc.Scan(&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm, &f.Version); err != nil {
+		return nil, err
+	}
+	if cfg != "" {
+		f.Config = []byte(cfg)
+	}
+	f.Code = nilIfEmpty(f.Code)
+	f.LastModified = fromNanos(lm)
+	return &f, nil
+}
+
+func (s *sqlStore) PutVersion(ctx context.Context, f *function.Stored) error {
+	if f.Name == "" || f.Version < 1 {
+		return fmt.Errorf("store: put function version: empty name or version %d", f.Version)
+	}
+	_, err := s.c.exec(ctx, `INSERT INTO function_versions (`+versionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		f.Name, string(f.Config), blob(f.Code), f.CodeSHA256, f.CodeSize, toNanos(f.LastModified), f.Version)
+	if err != nil {
+		if s.c.isUnique(err) {
+			return fmt.Errorf("function %s version %d: %w", f.Name, f.Version, function.ErrVersionExists)
+		}
+		return fmt.Errorf("store: put function %s version %d in %s: %w", f.Name, f.Version, s.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) GetVersion(ctx context.Context, name string, version int) (*function.Stored, error) {
+	f, err := scanVersion(s.c.queryRow(ctx, `SELECT `+versionCols+` FROM function_versions WHERE name = ? AND version = ?`, name, version))
+	if err != nil {
+		if s.c.isNoRows(err) {
+			return nil, fmt.Errorf("function %s version %d: %w", name, version, function.ErrNotStored)
+		}
+		return nil, fmt.Errorf("store: get function %s version %d from %s: %w", name, version, s.name, err)
+	}
+	return f, nil
+}
+
+func (s *sqlStore) ListVersions(ctx context.Context, name string) ([]*function.Stored, error) {
+	return list(ctx, s, "function versions", `SELECT name, config, '', code_sha256, code_size, last_modified, version
+		FROM function_versions WHERE name = ? ORDER BY version`, []any{name}, scanVersion)
+}
+
+func (s *sqlStore) DeleteVersion(ctx context.Context, name string, version int) error {
+	var n int64
+	err := s.c.inTx(ctx, func(tx execer) error {
+		var err error
+		if n, err = tx.exec(ctx, `DELETE FROM function_versions WHERE name = ? AND version = ?`, name, version); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `DELETE FROM function_policies WHERE function = ? AND qualifier = ?`, name, fmt.Sprint(version))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete function %s version %d from %s: %w", name, version, s.name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("function %s version %d: %w", name, version, function.ErrNotStored)
+	}
+	return nil
+}
+
+func scanAlias(sc scanner) (*function.StoredAlias, error) {
+	var a function.StoredAlias
+	var cfg string
+	if err := sc.Scan(&a.Function, &a.Name, &cfg); err != nil {
+		return nil, err
+	}
+	a.Config = []byte(cfg)
+	return &a, nil
+}
+
+func (s *sqlStore) PutAlias(ctx context.Context, a *function.StoredAlias) error {
+	_, err := s.c.exec(ctx, `INSERT INTO function_aliases (function, name, config) VALUES (?, ?, ?)
+		ON CONFLICT (function, name) DO UPDATE SET config = excluded.config`, a.Function, a.Name, string(a.Config))
+	if err != nil {
+		return fmt.Errorf("store: put alias %s:%s in %s: %w", a.Function, a.Name, s.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) GetAlias(ctx context.Context, fn, name string) (*function.StoredAlias, error) {
+	a, err := scanAlias(s.c.queryRow(ctx, `SELECT function, name, config FROM function_aliases WHERE function = ? AND name = ?`, fn, name))
+	if err != nil {
+		if s.c.isNoRows(err) {
+			return nil, fmt.Errorf("alias %s:%s: %w", fn, name, function.ErrNotStored)
+		}
+		return nil, fmt.Errorf("store: get alias %s:%s from %s: %w", fn, name, s.name, err)
+	}
+	return a, nil
+}
+
+func (s *sqlStore) ListAliases(ctx context.Context, fn string) ([]*function.StoredAlias, error) {
+	return list(ctx, s, "aliases", `SELECT function, name, config FROM function_aliases WHERE function = ? ORDER BY name`,
+		[]any{fn}, scanAlias)
+}
+
+func (s *sqlStore) DeleteAlias(ctx context.Context, fn, name string) error {
+	var n int64
+	err := s.c.inTx(ctx, func(tx execer) error {
+		var err error
+		if n, err = tx.exec(ctx, `DELETE FROM function_aliases WHERE function = ? AND name = ?`, fn, name); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `DELETE FROM function_policies WHERE function = ? AND qualifier = ?`, fn, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete alias %s:%s from %s: %w", fn, name, s.name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("alias %s:%s: %w", fn, name, function.ErrNotStored)
+	}
+	return nil
+}
+
+func (s *sqlStore) PutPolicy(ctx context.Context, fn, qualifier string, policy []byte) error {
+	var err error
+	if len(policy) == 0 {
+		_, err = s.c.exec(ctx, `DELETE FROM function_policies WHERE function = ? AND qualifier = ?`, fn, qualifier)
+	} else {
+		_, err = s.c.exec(ctx, `INSERT INTO function_policies (function, qualifier, policy) VALUES (?, ?, ?)
+			ON CONFLICT (function, qualifier) DO UPDATE SET policy = excluded.policy`, fn, qualifier, string(policy))
+	}
+	if err != nil {
+		return fmt.Errorf("store: put policy of %s in %s: %w", fn, s.name, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) GetPolicy(ctx context.Context, fn, qualifier string) ([]byte, error) {
+	var p string
+	err := s.c.queryRow(ctx, `SELECT policy FROM function_policies WHERE function = ? AND qualifier = ?`, fn, qualifier).Scan(&p)
+	if err != nil {
+		if s.c.isNoRows(err) {
+			return nil, fmt.Errorf("policy of %s: %w", fn, function.ErrNotStored)
+		}
+		return nil, fmt.Errorf("store: get policy of %s from %s: %w", fn, s.name, err)
+	}
+	return []byte(p), nil
 }

@@ -23,6 +23,7 @@ func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ConcurrentUpdates", func(t *testing.T) { t.Parallel(); testConcurrentUpdates(t, open(t)) })
 	t.Run("Secrets", func(t *testing.T) { t.Parallel(); testSecrets(t, open(t)) })
 	t.Run("Functions", func(t *testing.T) { t.Parallel(); testFunctions(t, open(t)) })
+	t.Run("FunctionVersions", func(t *testing.T) { t.Parallel(); testFunctionVersions(t, open(t)) })
 	t.Run("Canceled", func(t *testing.T) {
 		t.Parallel()
 		st := open(t)
