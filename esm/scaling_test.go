@@ -133,7 +133,9 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(200 * time.Millisecond) // a slow function is what makes scaling worth it
+		// A slow function is what makes scaling worth it; slow enough, too, that on a
+		// loaded machine the queue outlasts the start of the fifth worker.
+		time.Sleep(time.Second)
 		inFlight.Add(-1)
 		return 200, "{}"
 	})
