@@ -85,6 +85,9 @@ func (c *Config) Validate() error {
 		}
 		fnames[f.Name] = i
 	}
+	if err := c.validateCluster(); err != nil {
+		return err
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
