@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -269,4 +270,43 @@ func send(t *testing.T, b *brokertest.Broker, queue, prefix string, n int, order
 
 func queueName(t *testing.T) string {
 	return fmt.Sprintf("cluster.%s.%d", strings.ReplaceAll(t.Name(), "/", "."), time.Now().UnixNano())
+}
+
+// batchesOf is the node's mqtrigger_batches_total for the mapping (batches it
+// sent to the function), or -1 when /metrics does not answer.
+func batchesOf(svc *servicetest.Service, id string) float64 {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(svc.URL + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "mqtrigger_batches_total{") && strings.Contains(line, `mapping="`+id+`"`) {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// viaProxy is the store URL with its host replaced by a proxy's.
+func viaProxy(storeURL, proxyURL string) string {
+	u, err := url.Parse(storeURL)
+	if err != nil {
+		panic(err)
+	}
+	u.Host = strings.TrimPrefix(proxyURL, "tcp://")
+	return u.String()
+}
+
+// pgHost is the host:port of the store URL.
+func pgHost(storeURL string) string {
+	u, err := url.Parse(storeURL)
+	if err != nil {
+		panic(err)
+	}
+	return u.Host
 }
