@@ -117,11 +117,12 @@ type testCluster struct {
 	fn      *function
 	secret  string
 	nodes   int
+	poll    time.Duration // cluster.pollInterval of the nodes started next
 }
 
 func newCluster(t *testing.T, delay time.Duration) *testCluster {
 	return &testCluster{t: t, broker: brokertest.Shared(t), store: pgtest.Schema(t),
-		keyFile: filepath.Join(t.TempDir(), "secret.key"), fn: newFunction(t, delay)}
+		keyFile: filepath.Join(t.TempDir(), "secret.key"), fn: newFunction(t, delay), poll: testPoll}
 }
 
 // node starts one more mqtrigger serve on the cluster's store; storeURL overrides
@@ -133,7 +134,7 @@ func (c *testCluster) node(storeURL, extra string) *servicetest.Service {
 	}
 	c.nodes++
 	return c.nodeWith(storeURL, fmt.Sprintf("secretKeyFile: %s\ncluster:\n  nodeName: node%d\n  lease: %s\n  pollInterval: %s\n%s",
-		c.keyFile, c.nodes, testLease, testPoll, extra))
+		c.keyFile, c.nodes, testLease, c.poll, extra))
 }
 
 func (c *testCluster) nodeWith(storeURL, extra string) *servicetest.Service {
