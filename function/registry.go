@@ -372,6 +372,17 @@ func (r *Registry) parseName(s string) (name, qualifier string, err error) {
 	return n.Name, n.Qualifier, nil
 }
 
+// Stale marks the cached copy of a function as old, so that its next use reads the
+// store again: another node of a cluster changed it.
+func (r *Registry) Stale(name string) {
+	r.mu.RLock()
+	fn := r.loaded[name]
+	r.mu.RUnlock()
+	if fn != nil {
+		fn.checked.Store(0)
+	}
+}
+
 // lookup finds a function, reading the store when the cached copy is old.
 func (r *Registry) lookup(ctx context.Context, s string) (*function, error) {
 	name, qualifier, err := r.parseName(s)

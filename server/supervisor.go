@@ -13,6 +13,7 @@ import (
 	"github.com/mqtrigger/mqtrigger/cluster"
 	"github.com/mqtrigger/mqtrigger/config"
 	"github.com/mqtrigger/mqtrigger/esm"
+	"github.com/mqtrigger/mqtrigger/function"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -53,14 +54,22 @@ func newSupervisor(d SupervisorDeps) (Supervisor, error) {
 	if opts.ResyncInterval == 0 {
 		opts.ResyncInterval = config.DefaultClusterPollInterval
 	}
-	return &clusterSupervisor{Supervisor: esm.NewSupervisor(opts), node: node}, nil
+	return &clusterSupervisor{Supervisor: esm.NewSupervisor(opts), node: node, functions: d.Functions}, nil
 }
 
 // clusterSupervisor runs the mappings of a node of a cluster: the supervisor,
 // and the membership that assigns it slots and tells it of other nodes' changes.
 type clusterSupervisor struct {
 	*esm.Supervisor
-	node *cluster.Node
+	node      *cluster.Node
+	functions *function.Registry
+}
+
+// FunctionChanged: a function was written, perhaps by another node; its cached
+// copy is read again before the mappings waiting for it retry.
+func (c *clusterSupervisor) FunctionChanged(name string) {
+	c.functions.Stale(name)
+	c.Supervisor.FunctionChanged(name)
 }
 
 // Run joins the cluster, supervises until ctx ends, and leaves only once every
@@ -76,7 +85,7 @@ func (c *clusterSupervisor) Run(ctx context.Context) error {
 	// it cannot be, while the supervisor stops its consumers.
 	nctx, stopNode := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- c.node.Run(nctx, c.Supervisor) }()
+	go func() { done <- c.node.Run(nctx, c) }()
 	err = c.Supervisor.Run(ctx)
 	stopNode()
 	<-done
