@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -151,6 +153,22 @@ func TestFunctionsAndSecretsServedByEveryNode(t *testing.T) {
 	if err != nil || !strings.Contains(aws.ToString(got.SecretString), "changed on a") {
 		t.Fatalf("node b reads the secret as %q (%v)", aws.ToString(got.SecretString), err)
 	}
+
+	// Each node's /metrics says the membership.
+	checkfor.Within(t, 10*time.Second, func() error {
+		resp, err := http.Get(b.URL + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, want := range []string{"mqtrigger_cluster_members 2", "mqtrigger_cluster_fenced 0"} {
+			if !strings.Contains(string(body), want) {
+				return fmt.Errorf("/metrics of node b does not say %q", want)
+			}
+		}
+		return nil
+	})
 
 	status, err := exec.Command(servicetest.Binary(t), "cluster", "status", "--config", b.Config).CombinedOutput()
 	if err != nil {
