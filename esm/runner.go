@@ -281,8 +281,7 @@ func (r *runner) session(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer r.met.workers.Dec()
-			defer func() {
+			defer func() { // last: the consumer is closed and the gauge says so
 				close(done)
 				r.active.Add(-1)
 				select {
@@ -290,6 +289,7 @@ func (r *runner) session(ctx context.Context) error {
 				default:
 				}
 			}()
+			defer r.met.workers.Dec()
 			defer cancel()
 			w := &worker{r: r, conn: lease.conn, clientID: clientID, policy: policy, subscribed: consuming}
 			err := w.run(ctx)
