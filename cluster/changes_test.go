@@ -47,6 +47,7 @@ func slotsAre(id string, want []int, nodes ...*servicetest.Service) func() error
 // NOTIFY: the nodes poll only every minute here, so anything quicker is the
 // notification.
 func TestChangesReachOtherNodesByNotify(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 0)
 	c.poll = time.Minute
 	a, b := c.node("", ""), c.node("", "")
@@ -98,6 +99,7 @@ func TestChangesReachOtherNodesByNotify(t *testing.T) {
 // A change whose notification is lost (written here with the triggers off, as if
 // the NOTIFY never arrived) reaches the nodes by polling.
 func TestChangesReachOtherNodesByPolling(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 0)
 	a, b := c.node("", ""), c.node("", "")
 	id := c.mapping(a, queueName(t), 10, 2)
@@ -126,6 +128,7 @@ func TestChangesReachOtherNodesByPolling(t *testing.T) {
 // Functions and secrets written through one node are served by the others, and
 // `mqtrigger cluster status` lists the nodes.
 func TestFunctionsAndSecretsServedByEveryNode(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 0)
 	a, b := c.node("", ""), c.node("", "")
 	ctx := context.Background()

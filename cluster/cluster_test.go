@@ -13,6 +13,7 @@ import (
 // take its slots; a fourth joins and takes a share, the mapping running all along.
 // The function measures its own concurrency: never above MaximumConcurrency.
 func TestNodesShareSlotsTakeOverAndRebalance(t *testing.T) {
+	t.Parallel()
 	const (
 		limit = 4
 		total = 20000

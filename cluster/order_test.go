@@ -14,6 +14,7 @@ import (
 // is processed in order even as the slot moves: to another node when its holder
 // stops (SIGTERM), and to a third when that one is killed (SIGKILL).
 func TestConcurrencyOneKeepsOrderAcrossNodes(t *testing.T) {
+	t.Parallel()
 	const total = 4000
 	c := newCluster(t, 20*time.Millisecond)
 	nodes := []*servicetest.Service{c.node("", ""), c.node("", ""), c.node("", "")}

@@ -14,6 +14,7 @@ import (
 // sees more than MaximumConcurrency at once. Once the database is back the node
 // joins again and takes a share.
 func TestCutOffNodeStopsBeforeLeaseEnds(t *testing.T) {
+	t.Parallel()
 	const (
 		limit = 2
 		total = 10000

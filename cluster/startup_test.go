@@ -23,6 +23,7 @@ import (
 // refuses to start, saying so; one on an embedded SQLite store refuses a cluster
 // section.
 func TestNodeRefusesToStart(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 0)
 	c.node("", "") // makes the key file and records its check value
 	cases := []struct {
@@ -63,6 +64,7 @@ func TestNodeRefusesToStart(t *testing.T) {
 // Two CreateEventSourceMapping of one function and queue sent at once to two
 // nodes: one succeeds, the other gets ResourceConflictException, as from Lambda.
 func TestConcurrentCreateOnTwoNodesOneWins(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 0)
 	a, b := c.node("", ""), c.node("", "")
 	ctx := context.Background()
