@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,7 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/mqtrigger/mqtrigger/internal/pgtest"
 	"github.com/mqtrigger/mqtrigger/internal/servicetest"
+	"github.com/mqtrigger/mqtrigger/secrets"
+	"github.com/mqtrigger/mqtrigger/store"
 )
 
 // A node whose secret key is not the one the store's secrets are encrypted with
@@ -25,10 +29,22 @@ import (
 func TestNodeRefusesToStart(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 0)
-	c.node("", "") // makes the key file and records its check value
+	c.node("", "") // makes the key file and a secret, records the key's check value
+	// A store with no secret yet, whose first node recorded another key's check value.
+	empty := pgtest.Schema(t)
+	st, err := store.Open(context.Background(), empty, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := secrets.CheckKey(context.Background(), st, bytes.Repeat([]byte{7}, secrets.KeySize), "test"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	cases := []struct {
 		name, config, want string
 	}{
+		{"wrong key on a store without secrets", fmt.Sprintf("store: %q\nsecretKeyFile: %s\n", empty, filepath.Join(t.TempDir(), "other.key")),
+			"its check value differs from the store's"},
 		{"wrong key", fmt.Sprintf("store: %q\nsecretKeyFile: %s\n", c.store, filepath.Join(t.TempDir(), "other.key")),
 			"is not the one this store's secrets are encrypted with"},
 		{"key from the environment", fmt.Sprintf("store: %q\nsecretKeyEnv: MQTRIGGER_TEST_OTHER_KEY\n", c.store),

@@ -56,7 +56,31 @@ func CheckKey(ctx context.Context, st Settings, key []byte, source string) error
 		return err
 	}
 	if !hmac.Equal([]byte(got), []byte(want)) {
-		return fmt.Errorf("%w: the key in %s is not the one this store's secrets are encrypted with; every node on a store must use the same key (copy the key file from a node that works, or set the same secretKeyEnv variable on each)", ErrWrongKey, source)
+		return wrongKey(source, "its check value differs from the store's")
+	}
+	return nil
+}
+
+func wrongKey(source, why string) error {
+	return fmt.Errorf("%w: the key in %s is not the one this store's secrets are encrypted with (%s); every node on a store must use the same key (copy the key file from a node that works, or set the same secretKeyEnv variable on each)", ErrWrongKey, source, why)
+}
+
+// CanOpen reports whether the manager's key (from source, for the error) opens a
+// stored secret value, when there is one: a store written before the key check value existed is checked
+// this way before the first node records its key's check value.
+func (m *Manager) CanOpen(ctx context.Context, source string) error {
+	list, err := m.st.ListSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range list {
+		if len(s.Value) == 0 {
+			continue
+		}
+		if _, _, err := m.open(s.ARN, s.VersionID, s.Value); err != nil {
+			return wrongKey(source, "it does not open the stored value of secret "+s.Name)
+		}
+		return nil
 	}
 	return nil
 }

@@ -1,34 +1,24 @@
 package server
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/mqtrigger/mqtrigger/config"
 	"github.com/mqtrigger/mqtrigger/secrets"
-	"github.com/mqtrigger/mqtrigger/store"
 )
 
-// loadSecretKey reads the key that encrypts secrets (secretKeyEnv, or the file
-// secretKeyFile names) and checks it against the store's key check value, so a
-// node with another key refuses to start instead of failing on every secret.
-func loadSecretKey(ctx context.Context, cfg *config.Config, st store.Store) ([]byte, error) {
-	var key []byte
-	var source string
-	var err error
+// loadSecretKey reads the key that encrypts secrets: from the environment
+// variable secretKeyEnv names, or from the file secretKeyFile names (created on
+// first start). source says which, for errors.
+func loadSecretKey(cfg *config.Config) (key []byte, source string, err error) {
 	if cfg.SecretKeyEnv != "" {
-		source = "environment variable " + cfg.SecretKeyEnv + " (secretKeyEnv)"
 		if key, err = secrets.KeyFromEnv(cfg.SecretKeyEnv); err != nil {
-			return nil, fmt.Errorf("secretKeyEnv: %w", err)
+			return nil, "", fmt.Errorf("secretKeyEnv: %w", err)
 		}
-	} else {
-		source = "key file " + cfg.SecretKeyPath() + " (secretKeyFile)"
-		if key, err = secrets.LoadKey(cfg.SecretKeyPath()); err != nil {
-			return nil, fmt.Errorf("secretKeyFile: %w", err)
-		}
+		return key, "environment variable " + cfg.SecretKeyEnv + " (secretKeyEnv)", nil
 	}
-	if err := secrets.CheckKey(ctx, st, key, source); err != nil {
-		return nil, err
+	if key, err = secrets.LoadKey(cfg.SecretKeyPath()); err != nil {
+		return nil, "", fmt.Errorf("secretKeyFile: %w", err)
 	}
-	return key, nil
+	return key, "key file " + cfg.SecretKeyPath() + " (secretKeyFile)", nil
 }

@@ -155,11 +155,20 @@ func (s *Server) open(o options) error {
 		return err
 	}
 	s.store = st
-	key, err := loadSecretKey(ctx, cfg, st)
+	key, keySource, err := loadSecretKey(cfg)
 	if err != nil {
 		return err
 	}
 	if s.secrets, err = secrets.New(st, key, cfg.Region, cfg.AccountID); err != nil {
+		return err
+	}
+	// A node with another key than the store's refuses to start: the stored
+	// secrets must open with it (stores from before the check value), and its
+	// check value must be the store's (recorded by the first node).
+	if err := s.secrets.CanOpen(ctx, keySource); err != nil {
+		return err
+	}
+	if err := secrets.CheckKey(ctx, st, key, keySource); err != nil {
 		return err
 	}
 	specs := make([]function.Spec, len(cfg.Functions))
