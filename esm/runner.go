@@ -86,7 +86,14 @@ func newRunner(e *Supervisor, m *Mapping, slots int) *runner {
 // setLimit sets how many workers may run; lowering it stops the newest workers
 // beyond it once their batch is done (shrink waits for that).
 func (r *runner) setLimit(n int) {
-	r.limit.Store(int32(min(n, r.cfg.MaximumConcurrency())))
+	n = min(n, r.cfg.MaximumConcurrency())
+	if old := int(r.limit.Swap(int32(n))); n < old {
+		r.resize()
+	}
+}
+
+// resize asks the session loop to stop the workers beyond the limit.
+func (r *runner) resize() {
 	select {
 	case r.resized <- struct{}{}:
 	default:
@@ -99,6 +106,7 @@ func (r *runner) setLimit(n int) {
 func (r *runner) shrink(n int) {
 	r.setLimit(n)
 	for int(r.active.Load()) > n && !r.stopped() {
+		r.resize() // again: a worker that was leaving idle may have been counted
 		select {
 		case <-r.exited:
 		case <-r.done:
@@ -252,7 +260,7 @@ func (r *runner) session(ctx context.Context) error {
 	defer cancelWorkers()
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
-	// The session loop alone touches running: the workers' own cancels, newest
+	// Only the session loop touches live: the workers' own cancels, newest
 	// last, so a lower limit stops the newest.
 	type running struct {
 		cancel context.CancelFunc
@@ -323,9 +331,12 @@ loop:
 				startWorker()
 			}
 		case <-r.resized:
+			// workers counts neither the workers that left idle nor those about
+			// to; the newest beyond the limit are stopped (again, if asked again).
 			prune()
-			for i := range max(len(live)-r.maxWorkers(), 0) {
-				live[len(live)-1-i].cancel()
+			excess := int(r.workers.Load()) - r.maxWorkers()
+			for i := len(live) - 1; i >= 0 && excess > 0; i, excess = i-1, excess-1 {
+				live[i].cancel()
 			}
 		}
 	}
