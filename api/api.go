@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,6 +89,8 @@ type Options struct {
 	// Metrics receives the API's collectors and is served at /metrics; nil: a new registry.
 	Metrics *prometheus.Registry
 	Logger  *slog.Logger // nil: slog.Default()
+	// Health, if set, writes more lines after "ok" on /healthz.
+	Health func(w io.Writer)
 	// Now is the clock for signatures and timestamps; nil: time.Now.
 	Now func() time.Time
 }
@@ -102,8 +103,6 @@ type API struct {
 	auth    *authenticator
 	metrics *metrics
 	promh   http.Handler
-
-	createMu sync.Mutex // serializes the duplicate check and insert of Create
 }
 
 // New returns the API for opts.
@@ -173,6 +172,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case op.name == "Healthz":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(rec, "ok\n")
+		if a.opts.Health != nil {
+			a.opts.Health(rec)
+		}
 		return
 	case op.name == "Metrics":
 		a.promh.ServeHTTP(rec, r)

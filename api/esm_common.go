@@ -146,6 +146,16 @@ func (a *API) checkDuplicate(ctx context.Context, c *esm.Mapping, self string) *
 	return nil
 }
 
+// duplicate answers a write the store refused with esm.ErrDuplicate: Lambda's
+// ResourceConflictException, naming the mapping that won when it can be read.
+func (a *API) duplicate(ctx context.Context, c *esm.Mapping, self string) *awserr.Error {
+	if e := a.checkDuplicate(ctx, c, self); e != nil {
+		return e
+	}
+	return awserr.Conflict("An event source mapping with MQ arn (\" %s \"), queue (\" %s \") and function (\" %s \") already exists. Please update or delete the existing mapping",
+		c.EventSourceArn, c.Queue(), c.FunctionName)
+}
+
 // storableID reports whether an identifier from a request can name anything stored:
 // PostgreSQL refuses NUL and invalid UTF-8 in text with an error, which must be a
 // not-found rather than a server fault.
@@ -184,6 +194,9 @@ func (a *API) write(ctx context.Context, id, what string, change func(m *esm.Map
 		err := a.opts.Store.UpdateMapping(ctx, m)
 		if errors.Is(err, esm.ErrConflict) && attempt < maxWriteAttempts {
 			continue
+		}
+		if errors.Is(err, esm.ErrDuplicate) {
+			return nil, a.duplicate(ctx, m, id)
 		}
 		if errors.Is(err, esm.ErrNotFound) {
 			return nil, awserr.NotFound(notFoundText)

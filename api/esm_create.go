@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -58,8 +59,8 @@ func (a *API) createMapping(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	m.SetFunction(m.FunctionName, fnArn)
 
-	a.createMu.Lock()
-	defer a.createMu.Unlock()
+	// The check answers with the existing mapping's UUID; the store's unique index
+	// is what holds when two requests (on one node or two) race past it.
 	if e := a.checkDuplicate(r.Context(), m, ""); e != nil {
 		return e
 	}
@@ -68,6 +69,9 @@ func (a *API) createMapping(w http.ResponseWriter, r *http.Request, body []byte)
 		return awserr.Service("create mapping: %v", err)
 	}
 	if err := a.opts.Store.CreateMapping(r.Context(), m); err != nil {
+		if errors.Is(err, esm.ErrDuplicate) {
+			return a.duplicate(r.Context(), m, "")
+		}
 		return awserr.Service("store mapping %s: %v", m.UUID, err)
 	}
 	a.notify(m)

@@ -37,8 +37,12 @@ type Config struct {
 	Brokers       []Broker     `yaml:"brokers"`
 	Functions     []Function   `yaml:"functions"`
 	SecretKeyFile string       `yaml:"secretKeyFile"` // empty: DataDir/secret.key
-	LogLevel      string       `yaml:"logLevel"`      // debug, info, warn, error
-	LogFormat     string       `yaml:"logFormat"`     // text, json
+	// SecretKeyEnv names an environment variable holding the key (base64), instead
+	// of secretKeyFile: how the nodes of a cluster may share it (cluster.go).
+	SecretKeyEnv string  `yaml:"secretKeyEnv"`
+	Cluster      Cluster `yaml:"cluster"`   // several nodes on one PostgreSQL store (cluster.go)
+	LogLevel     string  `yaml:"logLevel"`  // debug, info, warn, error
+	LogFormat    string  `yaml:"logFormat"` // text, json
 	// Pprof serves Go's profiles at /debug/pprof/ on the listen address, without
 	// authentication: for profiling on a loopback address only.
 	Pprof bool `yaml:"pprof"`

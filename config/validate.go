@@ -88,6 +88,9 @@ func (c *Config) Validate() error {
 	if err := c.Console.validate(ids); err != nil {
 		return err
 	}
+	if err := c.validateCluster(); err != nil {
+		return err
+	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:

@@ -22,7 +22,10 @@
 // session and queue consumer and handles one batch at a time, so batches of one
 // mapping run concurrently only across workers, and with MaximumConcurrency 1 the
 // queue's order is kept. Workers are added while the queue keeps full batches coming
-// and leave again when they sit idle. Mappings on the same broker with the same
+// and leave again when they sit idle. In a cluster (package cluster) an Assigner
+// says how many of those slots this node holds; the supervisor runs no more, gives
+// slots back only once the workers beyond them have stopped, and Fence stops every
+// consumer at once when the node's lease can no longer be trusted. Mappings on the same broker with the same
 // credentials share one socket, so they take one slot of the broker's connection
 // limit; each mapping's sessions sit under a logical connection of its own whose
 // client ID is "mqtrigger:<mapping UUID>:<random>", which the broker shows for each

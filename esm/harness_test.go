@@ -68,6 +68,7 @@ type harnessOptions struct {
 	// maxInvocation is esm.Options.MaxInvocationTime (0: the default).
 	maxInvocation time.Duration
 	retryDelay    time.Duration // default 1s
+	assigner      esm.Assigner  // nil: every slot runs here
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -127,6 +128,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		RetryDelay:     o.retryDelay,
 
 		MaxInvocationTime: o.maxInvocation,
+		Assigner:          o.assigner,
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +39,17 @@ type runner struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 
-	retry     chan struct{} // wakes a runner waiting to retry
+	retry chan struct{} // wakes a runner waiting to retry
+	// limit is how many workers may run: the mapping's MaximumConcurrency, or in
+	// a cluster the slots this node holds (setLimit, shrink).
+	limit   atomic.Int32
+	resized chan struct{} // the session loop lowers its workers to limit
+	// active counts the workers that have a consumer open or a batch in hand, up
+	// to the moment their consumer is closed; exited wakes shrink.
+	active    atomic.Int32
+	exited    chan struct{}
+	haltCtx   context.Context // invocations run under it; halt cancels it
+	halt      context.CancelFunc
 	workers   atomic.Int32
 	lastSpawn atomic.Int64 // unix nanos
 	spawn     chan struct{}
@@ -51,8 +62,9 @@ type runner struct {
 	lastReason string
 }
 
-func newRunner(e *Supervisor, m *Mapping) *runner {
-	return &runner{
+func newRunner(e *Supervisor, m *Mapping, slots int) *runner {
+	haltCtx, halt := context.WithCancel(context.Background())
+	r := &runner{
 		e:        e,
 		m:        m,
 		cfg:      &m.Config,
@@ -62,8 +74,48 @@ func newRunner(e *Supervisor, m *Mapping) *runner {
 		done:     make(chan struct{}),
 		spawn:    make(chan struct{}, 1),
 		retry:    make(chan struct{}, 1),
+		resized:  make(chan struct{}, 1),
+		exited:   make(chan struct{}, 1),
+		haltCtx:  haltCtx,
+		halt:     halt,
+	}
+	r.limit.Store(int32(min(slots, m.MaximumConcurrency())))
+	return r
+}
+
+// setLimit sets how many workers may run; lowering it stops the newest workers
+// beyond it once their batch is done (shrink waits for that).
+func (r *runner) setLimit(n int) {
+	n = min(n, r.cfg.MaximumConcurrency())
+	if old := int(r.limit.Swap(int32(n))); n < old {
+		r.resize()
 	}
 }
+
+// resize asks the session loop to stop the workers beyond the limit.
+func (r *runner) resize() {
+	select {
+	case r.resized <- struct{}{}:
+	default:
+	}
+}
+
+// shrink lowers the limit to n and returns once at most n workers have a consumer
+// open: their in-flight batches are settled and what they prefetched is back with
+// the broker, so another node may take the slots.
+func (r *runner) shrink(n int) {
+	r.setLimit(n)
+	for int(r.active.Load()) > n && !r.stopped() {
+		r.resize() // again: a worker that was leaving idle may have been counted
+		select {
+		case <-r.exited:
+		case <-r.done:
+		case <-time.After(time.Second): // belt and braces: look again
+		}
+	}
+}
+
+func (r *runner) maxWorkers() int { return int(r.limit.Load()) }
 
 func (r *runner) start(parent context.Context) {
 	r.startMu.Lock()
@@ -76,6 +128,7 @@ func (r *runner) start(parent context.Context) {
 	r.cancel = cancel
 	go func() {
 		defer close(r.done)
+		defer r.halt()
 		r.run(ctx)
 	}()
 }
@@ -207,16 +260,47 @@ func (r *runner) session(ctx context.Context) error {
 	defer cancelWorkers()
 	errs := make(chan error, 1)
 	var wg sync.WaitGroup
+	// Only the session loop touches live: the workers' own cancels, newest
+	// last, so a lower limit stops the newest.
+	type running struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	var live []running
+	prune := func() {
+		live = slices.DeleteFunc(live, func(w running) bool {
+			select {
+			case <-w.done:
+				return true
+			default:
+				return false
+			}
+		})
+	}
 	startWorker := func() {
+		prune()
 		r.workers.Add(1)
+		r.active.Add(1)
 		r.met.workers.Inc()
 		r.lastSpawn.Store(time.Now().UnixNano())
+		ctx, cancel := context.WithCancel(wctx)
+		done := make(chan struct{})
+		live = append(live, running{cancel, done})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { // last: the consumer is closed and the gauge says so
+				close(done)
+				r.active.Add(-1)
+				select {
+				case r.exited <- struct{}{}:
+				default:
+				}
+			}()
 			defer r.met.workers.Dec()
+			defer cancel()
 			w := &worker{r: r, conn: lease.conn, clientID: clientID, policy: policy, subscribed: consuming}
-			err := w.run(wctx)
+			err := w.run(ctx)
 			if !w.left { // a worker that left idle already gave its slot back
 				r.workers.Add(-1)
 			}
@@ -243,8 +327,16 @@ loop:
 			result = r.classify(err)
 			break loop
 		case <-r.spawn:
-			if int(r.workers.Load()) < r.cfg.MaximumConcurrency() {
+			if int(r.workers.Load()) < r.maxWorkers() {
 				startWorker()
+			}
+		case <-r.resized:
+			// workers counts neither the workers that left idle nor those about
+			// to; the newest beyond the limit are stopped (again, if asked again).
+			prune()
+			excess := int(r.workers.Load()) - r.maxWorkers()
+			for i := len(live) - 1; i >= 0 && excess > 0; i, excess = i-1, excess-1 {
+				live[i].cancel()
 			}
 		}
 	}
@@ -276,7 +368,7 @@ func (r *runner) classify(err error) error {
 
 // wantMore asks for one more worker: the queue keeps full batches coming.
 func (r *runner) wantMore() {
-	if int(r.workers.Load()) >= r.cfg.MaximumConcurrency() {
+	if int(r.workers.Load()) >= r.maxWorkers() {
 		return
 	}
 	// At most one new worker per 100 ms, so a burst does not open every slot at once.
@@ -340,6 +432,10 @@ func (r *runner) invokeCapped(ctx context.Context, payload []byte) (*function.Re
 	ictx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	res, err := r.e.opts.Functions.Invoke(ictx, r.cfg.FunctionName, payload)
+	if r.haltCtx.Err() != nil && err == nil {
+		// Fenced while the function ran: the batch is not this node's to settle.
+		return nil, fmt.Errorf("invocation abandoned: %w", context.Canceled)
+	}
 	if err != nil && ctx.Err() == nil && errors.Is(ictx.Err(), context.DeadlineExceeded) {
 		msg, _ := json.Marshal(map[string]string{
 			"errorType":    "Sandbox.Timedout",

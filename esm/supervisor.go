@@ -47,6 +47,20 @@ type Broker struct {
 	Redelivery openwire.RedeliveryPolicy // delays; MaximumRedeliveries comes from each mapping
 }
 
+// Assigner shares each mapping's concurrency slots with the other nodes of a
+// cluster (package cluster implements it on the PostgreSQL store). Without one,
+// the node runs every slot of every enabled mapping.
+type Assigner interface {
+	// Assign brings this node's slots of m toward its share and returns how many
+	// it holds. Before it gives any back it calls shrink(keep), which returns once
+	// the mapping runs at most keep workers here (0: none).
+	Assign(ctx context.Context, m *Mapping, shrink func(keep int)) (int, error)
+	// Release gives back every slot this node holds of the mapping, whose
+	// consumers here have stopped, and reports whether other nodes still hold
+	// some: a mapping is Disabled, or deleted, once no node does.
+	Release(ctx context.Context, uuid string) (othersHold bool, err error)
+}
+
 // Options configure a Supervisor. Store, Credentials, Functions and Brokers are
 // required.
 type Options struct {
@@ -56,6 +70,8 @@ type Options struct {
 	Brokers     func(arn string) (Broker, bool)
 	Registerer  prometheus.Registerer // nil: metrics are not registered
 	Logger      *slog.Logger
+	// Assigner, when set, says how many of each mapping's slots this node runs.
+	Assigner Assigner
 
 	// ResyncInterval is how often the whole store is compared with what runs, so that
 	// changes made by another node, or missed notifications, are picked up. Default 10s.
@@ -82,8 +98,10 @@ type Supervisor struct {
 	metrics *metrics
 	conns   *connPool
 	notify  chan *Mapping
+	resyncs chan struct{}
 
 	mu      sync.Mutex
+	fenced  bool // Fence: no runner starts until Unfence
 	runners map[string]*runner
 	locks   map[string]*sync.Mutex // one reconcile at a time per mapping
 	ctx     context.Context        // set by Run; runners live under it
@@ -114,6 +132,7 @@ func NewSupervisor(opts Options) *Supervisor {
 		metrics: m,
 		conns:   newConnPool(opts.Logger, m),
 		notify:  make(chan *Mapping, 1024),
+		resyncs: make(chan struct{}, 1),
 		runners: make(map[string]*runner),
 		locks:   make(map[string]*sync.Mutex),
 	}
@@ -128,6 +147,48 @@ func (e *Supervisor) Notify(m *Mapping) {
 	case e.notify <- m:
 	default:
 	}
+}
+
+// MappingChanged asks the supervisor to look at a mapping another node wrote, or
+// whose slots were freed. It never blocks.
+func (e *Supervisor) MappingChanged(uuid string) { e.Notify(&Mapping{UUID: uuid}) }
+
+// Resync asks for a comparison of every stored mapping with what runs, soon. It
+// never blocks.
+func (e *Supervisor) Resync() {
+	select {
+	case e.resyncs <- struct{}{}:
+	default:
+	}
+}
+
+// Fence stops every mapping's consumers at once, abandoning the invocations in
+// flight (their messages go back to the broker), and starts none until Unfence:
+// the node's cluster lease can no longer be trusted, so its slots may soon be
+// another node's. It returns once every consumer is stopped.
+func (e *Supervisor) Fence() {
+	e.mu.Lock()
+	e.fenced = true
+	list := make([]*runner, 0, len(e.runners))
+	for uuid, r := range e.runners {
+		list = append(list, r)
+		delete(e.runners, uuid)
+	}
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range list {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.halt(); r.stop() }()
+	}
+	wg.Wait()
+}
+
+// Unfence lets mappings run again after Fence, and resyncs.
+func (e *Supervisor) Unfence() {
+	e.mu.Lock()
+	e.fenced = false
+	e.mu.Unlock()
+	e.Resync()
 }
 
 // SecretChanged tells the supervisor a secret's value changed: mappings using it that
@@ -176,6 +237,8 @@ func (e *Supervisor) Run(ctx context.Context) error {
 		case m := <-e.notify:
 			e.reconcileAsync(ctx, m.UUID, m)
 		case <-tick.C:
+			e.resync(ctx)
+		case <-e.resyncs:
 			e.resync(ctx)
 		}
 	}
@@ -235,9 +298,16 @@ func (e *Supervisor) reconcileAsync(ctx context.Context, uuid string, hint *Mapp
 		if ctx.Err() != nil {
 			return
 		}
-		e.reconcile(ctx, uuid, hint)
+		// Bounded, so a database that stopped answering does not hold the
+		// mapping's lock for ever.
+		rctx, cancel := context.WithTimeout(ctx, reconcileTimeout)
+		defer cancel()
+		e.reconcile(rctx, uuid, hint)
 	}()
 }
+
+// reconcileTimeout bounds one reconcile's calls to the store.
+const reconcileTimeout = 30 * time.Second
 
 // reconcile brings one mapping's consumers in line with its stored state and moves
 // transitional states on. hint is the mapping as the API wrote it, or nil.
@@ -258,6 +328,9 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 	switch m.State {
 	case StateDeleting:
 		e.stopRunner(uuid)
+		if !e.released(ctx, uuid) {
+			return // another node still runs it; the last one to stop deletes it
+		}
 		if err := e.opts.Store.DeleteMapping(ctx, uuid); err != nil && !errors.Is(err, ErrNotFound) {
 			e.log.Error("deleting mapping failed; will retry", "mapping", uuid, "err", err)
 			return
@@ -269,18 +342,36 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 		e.log.Info("mapping deleted", "mapping", uuid)
 	case StateDisabling, StateDisabled:
 		e.stopRunner(uuid)
-		if m.State != StateDisabled {
+		if m.State != StateDisabled && e.released(ctx, uuid) {
 			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
 			e.logSettled(m, StateDisabled)
 		}
 	default: // Creating, Enabling, Updating, Enabled
 		if !m.Enabled {
 			e.stopRunner(uuid)
-			e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
-			e.logSettled(m, StateDisabled)
+			if e.released(ctx, uuid) {
+				e.setState(ctx, uuid, StateDisabled, ReasonUserInitiated, "")
+				e.logSettled(m, StateDisabled)
+			}
 			return
 		}
-		fresh := e.replaceRunner(m)
+		slots := m.MaximumConcurrency()
+		if a := e.opts.Assigner; a != nil {
+			n, err := a.Assign(ctx, m, func(keep int) { e.shrinkRunner(uuid, keep) })
+			if err != nil {
+				// What runs stays as it is (shrink has already run if slots were
+				// given back); the next notification or resync tries again.
+				e.log.Error("assigning the mapping's slots failed; will retry", "mapping", uuid, "err", err)
+				return
+			}
+			slots = n
+		}
+		var fresh *runner
+		if slots == 0 {
+			e.stopRunner(uuid) // other nodes run it
+		} else {
+			fresh = e.replaceRunner(m, slots)
+		}
 		// The state is recorded before the new runner starts, so a fault the runner
 		// reports (a refused password, a missing function) is not overwritten.
 		if m.State != StateEnabled {
@@ -299,6 +390,36 @@ func (e *Supervisor) reconcile(ctx context.Context, uuid string, hint *Mapping) 
 	}
 }
 
+// released gives back this node's slots of a mapping it stopped and reports
+// whether no node runs it any more (always, without an Assigner).
+func (e *Supervisor) released(ctx context.Context, uuid string) bool {
+	a := e.opts.Assigner
+	if a == nil {
+		return true
+	}
+	others, err := a.Release(ctx, uuid)
+	if err != nil {
+		e.log.Error("giving back the mapping's slots failed; will retry", "mapping", uuid, "err", err)
+		return false
+	}
+	return !others
+}
+
+// shrinkRunner brings a mapping's workers on this node down to keep, and returns
+// once they are.
+func (e *Supervisor) shrinkRunner(uuid string, keep int) {
+	if keep <= 0 {
+		e.stopRunner(uuid)
+		return
+	}
+	e.mu.Lock()
+	r := e.runners[uuid]
+	e.mu.Unlock()
+	if r != nil {
+		r.shrink(keep)
+	}
+}
+
 // logSettled writes the engine log's one line for a user's change of a mapping,
 // once the supervisor has carried it out.
 func (e *Supervisor) logSettled(m *Mapping, to string) {
@@ -309,15 +430,21 @@ func (e *Supervisor) logSettled(m *Mapping, to string) {
 	e.log.Info("mapping "+what, "mapping", m.UUID, "function", m.FunctionName, "queue", m.Queue(), "state", to)
 }
 
-// replaceRunner returns a new, not yet started runner for the mapping, or nil when
-// the running one already runs this Config (a change of tags or state alone
+// replaceRunner returns a new, not yet started runner for the mapping with slots
+// workers at most, or nil when the node is fenced or the running one already runs
+// this Config (its limit becomes slots) (a change of tags or state alone
 // restarts nothing). A runner being replaced finishes its in-flight batches first,
 // and what it had not acknowledged goes back to the broker: nothing is lost.
-func (e *Supervisor) replaceRunner(m *Mapping) *runner {
+func (e *Supervisor) replaceRunner(m *Mapping, slots int) *runner {
 	e.mu.Lock()
+	if e.fenced {
+		e.mu.Unlock()
+		return nil
+	}
 	old := e.runners[m.UUID]
 	if old != nil && reflect.DeepEqual(old.cfg, &m.Config) && !old.stopped() {
 		e.mu.Unlock()
+		old.setLimit(slots)
 		return nil
 	}
 	e.mu.Unlock()
@@ -329,10 +456,13 @@ func (e *Supervisor) replaceRunner(m *Mapping) *runner {
 			m.filter = old.m.filter
 		}
 	}
-	r := newRunner(e, m)
+	r := newRunner(e, m, slots)
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.fenced {
+		return nil
+	}
 	e.runners[m.UUID] = r
-	e.mu.Unlock()
 	return r
 }
 

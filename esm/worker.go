@@ -349,7 +349,8 @@ func (w *worker) process(b *batch) error {
 	r.met.batchSize.Observe(float64(len(matched)))
 	r.met.concurrent.Inc()
 	start := time.Now()
-	res, err := r.invokeCapped(ctx, payload)
+	// A fenced node abandons the invocation (halt): its slot may be another node's.
+	res, err := r.invokeCapped(r.haltCtx, payload)
 	r.met.concurrent.Dec()
 	r.met.duration.Observe(time.Since(start).Seconds())
 	if err != nil {

@@ -405,6 +405,22 @@ func (r *Registry) parseName(s string) (name, qualifier string, err error) {
 	return n.Name, n.Qualifier, nil
 }
 
+// Stale marks the cached copy of a function, and of its aliases, as old, so that
+// their next use reads the store again: another node of a cluster changed them.
+func (r *Registry) Stale(name string) {
+	r.mu.Lock()
+	fn := r.loaded[name]
+	for key := range r.aliases {
+		if fname, _, _ := strings.Cut(key, ":"); fname == name {
+			delete(r.aliases, key)
+		}
+	}
+	r.mu.Unlock()
+	if fn != nil {
+		fn.checked.Store(0)
+	}
+}
+
 // lookup finds a function, or the version a qualifier names (a version number or
 // an alias, followed wherever it points now), reading the store when the cached
 // copy is old.

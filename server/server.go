@@ -46,6 +46,12 @@ type Supervisor interface {
 	Run(ctx context.Context) error
 }
 
+// HealthReporter is a Supervisor that adds lines to /healthz (a node of a
+// cluster: its membership and slots).
+type HealthReporter interface {
+	Health(w io.Writer)
+}
+
 // SupervisorDeps is what a Supervisor is built from.
 type SupervisorDeps struct {
 	Config    *config.Config
@@ -150,11 +156,20 @@ func (s *Server) open(o options) error {
 		return err
 	}
 	s.store = st
-	key, err := secrets.LoadKey(cfg.SecretKeyPath())
+	key, keySource, err := loadSecretKey(cfg)
 	if err != nil {
-		return fmt.Errorf("secretKeyFile: %w", err)
+		return err
 	}
 	if s.secrets, err = secrets.New(st, key, cfg.Region, cfg.AccountID); err != nil {
+		return err
+	}
+	// A node with another key than the store's refuses to start: the stored
+	// secrets must open with it (stores from before the check value), and its
+	// check value must be the store's (recorded by the first node).
+	if err := s.secrets.CanOpen(ctx, keySource); err != nil {
+		return err
+	}
+	if err := secrets.CheckKey(ctx, st, key, keySource); err != nil {
 		return err
 	}
 	specs := make([]function.Spec, len(cfg.Functions))
@@ -183,8 +198,12 @@ func (s *Server) open(o options) error {
 	if s.sup != nil {
 		notify, secretChanged, functionChanged = s.sup.Notify, s.sup.SecretChanged, s.sup.FunctionChanged
 	}
+	var health func(io.Writer)
+	if hr, ok := s.sup.(HealthReporter); ok {
+		health = hr.Health
+	}
 	h, err := api.New(api.Options{
-		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets,
+		Config: cfg, Store: st, Functions: s.registry, Secrets: s.secrets, Health: health,
 		Notify: notify, SecretChanged: secretChanged, FunctionChanged: functionChanged, Metrics: metrics, Logger: s.log,
 		Redrive: redriver(cfg, s.secrets),
 	})

@@ -105,11 +105,14 @@ func (s *sqlStore) CreateMapping(ctx context.Context, m *esm.Mapping) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.c.exec(ctx, `INSERT INTO mappings (`+mappingCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`, row...)
+	_, err = s.c.exec(ctx, `INSERT INTO mappings (`+mappingCols+`, queue_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`, append(row, esm.QueueKey(m.Queue()))...)
 	if err != nil {
 		if s.c.isUnique(err) {
-			return fmt.Errorf("mapping %s: %w", m.UUID, esm.ErrExists)
+			if s.mappingExists(ctx, m.UUID) {
+				return fmt.Errorf("mapping %s: %w", m.UUID, esm.ErrExists)
+			}
+			return fmt.Errorf("mapping %s of function %s and queue %s: %w", m.UUID, m.FunctionName, m.Queue(), esm.ErrDuplicate)
 		}
 		return fmt.Errorf("store: create mapping %s in %s: %w", m.UUID, s.name, err)
 	}
@@ -137,9 +140,16 @@ func (s *sqlStore) UpdateMapping(ctx context.Context, m *esm.Mapping) error {
 		enabled = ?, batch_size = ?, batching_window = ?, max_concurrency = ?, maximum_retry_attempts = ?,
 		function_response_types = ?, filter_criteria = ?, source_access = ?, metrics_config = ?, kms_key_arn = ?,
 		tags = ?, state = ?, state_transition_reason = ?, last_processing_result = ?, last_modified = ?,
-		version = version + 1
-		WHERE uuid = ? AND version = ?`, append(row[1:], m.UUID, m.Version)...)
+		version = version + 1,
+		queue_key = CASE WHEN function_name = ? AND event_source_arn = ? AND queue = ? THEN queue_key ELSE ? END
+		WHERE uuid = ? AND version = ?`,
+		// queue_key is kept while the source stays: a duplicate the v5 migration
+		// told apart (fillQueueKeys) keeps its own key.
+		append(row[1:], m.FunctionName, m.EventSourceArn, m.Queue(), esm.QueueKey(m.Queue()), m.UUID, m.Version)...)
 	if err != nil {
+		if s.c.isUnique(err) {
+			return fmt.Errorf("mapping %s of function %s and queue %s: %w", m.UUID, m.FunctionName, m.Queue(), esm.ErrDuplicate)
+		}
 		return fmt.Errorf("store: update mapping %s in %s: %w", m.UUID, s.name, err)
 	}
 	if n == 0 {
@@ -246,6 +256,52 @@ func splitMappings(ctx context.Context, tx execer) error {
 		if _, err := tx.exec(ctx, `INSERT INTO mappings (`+mappingCols+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(row, m.Version)...); err != nil {
 			return fmt.Errorf("mapping %s: %w", m.UUID, err)
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) mappingExists(ctx context.Context, uuid string) bool {
+	var one int
+	return s.c.queryRow(ctx, `SELECT 1 FROM mappings WHERE uuid = ?`, uuid).Scan(&one) == nil
+}
+
+// fillQueueKeys is schema version 5's data step: every mapping gets its queue_key
+// (esm.QueueKey, written in Go so the rule has one home). Mappings that already
+// share a function and queue (two nodes raced past the old process mutex) keep
+// running: each after the first gets a key of its own, so the unique index that
+// follows can be built.
+func fillQueueKeys(ctx context.Context, tx execer) error {
+	r, err := tx.query(ctx, `SELECT uuid, function_name, event_source_arn, queue, state FROM mappings ORDER BY uuid`)
+	if err != nil {
+		return err
+	}
+	type row struct{ uuid, key string }
+	var out []row
+	seen := map[string]bool{}
+	for r.Next() {
+		var uuid, fn, arn, queue, state string
+		if err := r.Scan(&uuid, &fn, &arn, &queue, &state); err != nil {
+			r.Close()
+			return err
+		}
+		key := esm.QueueKey(queue)
+		source := fn + "\n" + arn + "\n" + key
+		if state != esm.StateDeleting {
+			if seen[source] {
+				key += " (duplicate " + uuid + ")"
+			}
+			seen[source] = true
+		}
+		out = append(out, row{uuid, key})
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	for _, o := range out {
+		if _, err := tx.exec(ctx, `UPDATE mappings SET queue_key = ? WHERE uuid = ?`, o.key, o.uuid); err != nil {
+			return fmt.Errorf("mapping %s: %w", o.uuid, err)
 		}
 	}
 	return nil

@@ -153,8 +153,54 @@ var migrations = []migration{
 		},
 	},
 	{
-		// v6: functions' published versions, aliases and resource policies. (Version
-		// 5 is another branch's; the runner applies whatever is above the store's.)
+		// v5: several nodes on one store. A mapping's queue_key (esm.QueueKey of its
+		// queue) makes "one mapping per function and queue" a unique index, which
+		// holds across nodes where a process mutex did not; settings keeps the
+		// secret key's check value. PostgreSQL alone gets the cluster tables
+		// (members with leases, the concurrency slots they hold) and triggers that
+		// NOTIFY every node of a change to a mapping, secret or function.
+		version: 5,
+		sqlite: []string{
+			`ALTER TABLE mappings ADD COLUMN queue_key TEXT NOT NULL DEFAULT ''`,
+			`CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+		},
+		postgres: []string{
+			`ALTER TABLE mappings ADD COLUMN queue_key TEXT NOT NULL DEFAULT ''`,
+			`CREATE TABLE settings (name TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL)`,
+			`CREATE TABLE cluster_nodes (
+				id TEXT COLLATE "C" PRIMARY KEY,
+				name TEXT NOT NULL,
+				address TEXT NOT NULL DEFAULT '',
+				joined_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+				renewed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+				expires_at TIMESTAMPTZ NOT NULL
+			)`,
+			`CREATE TABLE cluster_slots (
+				mapping_uuid TEXT COLLATE "C" NOT NULL REFERENCES mappings (uuid) ON DELETE CASCADE,
+				slot INTEGER NOT NULL,
+				node_id TEXT COLLATE "C" NOT NULL REFERENCES cluster_nodes (id) ON DELETE CASCADE,
+				claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+				PRIMARY KEY (mapping_uuid, slot)
+			)`,
+			`CREATE INDEX cluster_slots_node ON cluster_slots (node_id)`,
+			notifyFunction("mappings", "uuid"),
+			notifyFunction("secrets", "arn"),
+			notifyFunction("functions", "name"),
+			`CREATE TRIGGER mappings_notify AFTER INSERT OR UPDATE OR DELETE ON mappings
+				FOR EACH ROW EXECUTE FUNCTION mqtrigger_notify_mappings()`,
+			`CREATE TRIGGER secrets_notify AFTER INSERT OR UPDATE OR DELETE ON secrets
+				FOR EACH ROW EXECUTE FUNCTION mqtrigger_notify_secrets()`,
+			`CREATE TRIGGER functions_notify AFTER INSERT OR UPDATE OR DELETE ON functions
+				FOR EACH ROW EXECUTE FUNCTION mqtrigger_notify_functions()`,
+		},
+		convert: fillQueueKeys,
+		then: []string{
+			`CREATE UNIQUE INDEX mappings_source ON mappings (function_name, event_source_arn, queue_key)
+				WHERE state <> 'Deleting'`,
+		},
+	},
+	{
+		// v6: functions' published versions, aliases and resource policies.
 		version: 6,
 		sqlite: []string{
 			functionVersionsV6("TEXT", "INTEGER", "BLOB NOT NULL DEFAULT x''"),
@@ -185,6 +231,13 @@ var migrations = []migration{
 				policy TEXT NOT NULL DEFAULT '',
 				PRIMARY KEY (function, qualifier)
 			)`,
+			// An alias moved on one node is followed at once by every node.
+			notifyAs("function_aliases", "functions", "function"),
+			notifyAs("function_versions", "functions", "name"),
+			`CREATE TRIGGER function_aliases_notify AFTER INSERT OR UPDATE OR DELETE ON function_aliases
+				FOR EACH ROW EXECUTE FUNCTION mqtrigger_notify_function_aliases()`,
+			`CREATE TRIGGER function_versions_notify AFTER INSERT OR UPDATE OR DELETE ON function_versions
+				FOR EACH ROW EXECUTE FUNCTION mqtrigger_notify_function_versions()`,
 		},
 	},
 }
@@ -230,6 +283,25 @@ func mappingsV3(key, integer string) string {
 		last_modified ` + integer + ` NOT NULL DEFAULT 0,
 		version ` + integer + ` NOT NULL DEFAULT 1
 	)`
+}
+
+// notifyFunction is schema version 5's trigger function for one table: it sends
+// "<table>:<key>" on the channel NotifyChannel names for the table's schema, so
+// nodes sharing a database in different schemas do not hear each other.
+func notifyFunction(table, key string) string { return notifyAs(table, table, key) }
+
+// notifyAs is notifyFunction for a table whose changes are told as another kind's
+// (a function's aliases, versions and policies as a change to the function).
+func notifyAs(table, kind, key string) string {
+	return `CREATE FUNCTION mqtrigger_notify_` + table + `() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'DELETE' THEN
+			PERFORM pg_notify('mqtrigger:' || TG_TABLE_SCHEMA, '` + kind + `:' || OLD.` + key + `);
+		ELSE
+			PERFORM pg_notify('mqtrigger:' || TG_TABLE_SCHEMA, '` + kind + `:' || NEW.` + key + `);
+		END IF;
+		RETURN NULL;
+	END $$`
 }
 
 // schemaVersion is the newest schema this binary knows.

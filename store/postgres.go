@@ -38,7 +38,7 @@ func openPostgres(ctx context.Context, rawURL string) (Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("%w (PostgreSQL %s)", err, redactURL(rawURL))
 	}
-	return &sqlStore{c: c, name: "PostgreSQL " + redactURL(rawURL)}, nil
+	return &pgStore{sqlStore: &sqlStore{c: c, name: "PostgreSQL " + redactURL(rawURL)}, pool: pool}, nil
 }
 
 // rebind turns ? placeholders into $1, $2, ... (no query here has ? in a literal).

@@ -95,7 +95,7 @@ func TestPostgresUpgradeFromV1(t *testing.T) {
 	defer st.Close()
 	testUpgradeFromV1(t, st)
 	var v int
-	if err := st.(*sqlStore).c.queryRow(context.Background(), `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+	if err := sqlOf(st).c.queryRow(context.Background(), `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
 		t.Fatalf("schema version after upgrade: %d, %v", v, err)
 	}
 }

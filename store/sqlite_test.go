@@ -58,7 +58,7 @@ func TestSQLiteUpgradeFromV1(t *testing.T) {
 	defer st.Close()
 	testUpgradeFromV1(t, st)
 	var v int
-	if err := st.(*sqlStore).c.queryRow(context.Background(), `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+	if err := sqlOf(st).c.queryRow(context.Background(), `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
 		t.Fatalf("schema version after upgrade: %d, %v", v, err)
 	}
 }

@@ -428,3 +428,17 @@ func (s *sqlStore) GetPolicy(ctx context.Context, fn, qualifier string) ([]byte,
 	}
 	return []byte(p), nil
 }
+
+// Settings.
+
+func (s *sqlStore) Setting(ctx context.Context, name, initial string) (string, error) {
+	if _, err := s.c.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+		name, initial); err != nil {
+		return "", fmt.Errorf("store: write setting %s in %s: %w", name, s.name, err)
+	}
+	var v string
+	if err := s.c.queryRow(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v); err != nil {
+		return "", fmt.Errorf("store: read setting %s from %s: %w", name, s.name, err)
+	}
+	return v, nil
+}

@@ -55,6 +55,10 @@ type Store interface {
 	DeleteSecret(ctx context.Context, nameOrARN string) error
 	ListSecrets(ctx context.Context) ([]*Secret, error) // ordered by name
 
+	// Setting returns the value stored under name, storing initial first when
+	// there is none (the first writer of several nodes wins).
+	Setting(ctx context.Context, name, initial string) (string, error)
+
 	// The function methods are function.Store's, with function.ErrNotStored.
 	function.Store
 

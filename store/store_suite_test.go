@@ -20,6 +20,8 @@ import (
 func testStore(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Mappings", func(t *testing.T) { t.Parallel(); testMappings(t, open(t)) })
 	t.Run("ListMappings", func(t *testing.T) { t.Parallel(); testListMappings(t, open(t)) })
+	t.Run("DuplicateMappings", func(t *testing.T) { t.Parallel(); testDuplicateMappings(t, open(t)) })
+	t.Run("Settings", func(t *testing.T) { t.Parallel(); testSettings(t, open(t)) })
 	t.Run("ConcurrentUpdates", func(t *testing.T) { t.Parallel(); testConcurrentUpdates(t, open(t)) })
 	t.Run("Secrets", func(t *testing.T) { t.Parallel(); testSecrets(t, open(t)) })
 	t.Run("Functions", func(t *testing.T) { t.Parallel(); testFunctions(t, open(t)) })
@@ -171,7 +173,9 @@ func testListMappings(t *testing.T, st Store) {
 	for i, id := range ids {
 		fn := fmt.Sprintf("fn%d", i%2)
 		arn := fmt.Sprintf("arn%d", i%3)
-		if err := st.CreateMapping(ctx, sampleMapping(id, fn, arn)); err != nil {
+		m := sampleMapping(id, fn, arn)
+		m.Queues = []string{"q" + id} // one mapping per function and queue
+		if err := st.CreateMapping(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -651,7 +655,7 @@ func testUpgradeFromV2(t *testing.T, st Store, want []*esm.Mapping) {
 		t.Fatalf("update an upgraded mapping: %v", err)
 	}
 	var v int
-	if err := st.(*sqlStore).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+	if err := sqlOf(st).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
 		t.Fatalf("schema version after upgrade: %d, %v", v, err)
 	}
 }
@@ -698,7 +702,7 @@ func testUpgradeFromV3(t *testing.T, st Store) {
 		t.Fatalf("after update: %+v, %v", got, err)
 	}
 	var v int
-	if err := st.(*sqlStore).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
+	if err := sqlOf(st).c.queryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v != schemaVersion() {
 		t.Fatalf("schema version after upgrade: %d, %v", v, err)
 	}
 }

@@ -29,6 +29,7 @@ Usage:
   mqtrigger send [flags] [BODY...]  send test messages to an ActiveMQ queue
   mqtrigger browse [flags] QUEUE    show a queue's messages without consuming them
   mqtrigger redrive [flags]         move dead-lettered messages back to their queues
+  mqtrigger cluster status [flags]  list the nodes, leases and slots of a cluster
   mqtrigger version                 print the version
   mqtrigger help [COMMAND]          show help for a command
 
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runBrowse(ctx, args[1:], stdout, stderr)
 	case "redrive":
 		return runRedrive(ctx, args[1:], stdout, stderr)
+	case "cluster":
+		return runCluster(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "mqtrigger", versionString())
 		return 0
