@@ -376,7 +376,7 @@ func (b *bench) idleRows(ctx context.Context, counts []int, conc int) []row {
 		if r.Target != "" && r.Err == nil {
 			r.Result = passFail(r.RSS < targetIdleRSS)
 		}
-		b.profileHeapOf(ctx, svc, fmt.Sprintf("idle-%d", n))
+		b.profileHeapOf(ctx, svc, fmt.Sprintf("%s-idle-%d", b.cur.Label, n))
 		b.progress("%s: RSS %.1f MB", r.Scenario, mb(r.RSS))
 		rows = append(rows, r)
 	}
