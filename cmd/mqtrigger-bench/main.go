@@ -102,7 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Repo, "repo", "", "the mqtrigger repository (default: found from the working directory)")
 	fs.StringVar(&o.Binary, "mqtrigger", "", "a prebuilt mqtrigger binary (default: go build ./cmd/mqtrigger)")
 	fs.StringVar(&o.Baseline, "baseline", "", "also measure this mqtrigger (a git revision such as main or HEAD~3, or a binary) in the same run, row by row")
-	fs.StringVar(&o.BrokerHeap, "broker-heap", "1G", "the broker's Java heap (-Xmx)")
+	fs.StringVar(&o.BrokerHeap, "broker-heap", "2G", "the broker's Java heap (-Xmx); 1G ran out with the 256 KB rows after the 64 KB ones")
 	fs.StringVar(&o.BrokerData, "broker-data", "", "keep the broker's data (its KahaDB store) under this directory, e.g. /dev/shm to take the disk out of the persistent rows (default: the work directory)")
 	fs.StringVar(&o.ProfileDir, "profile", "", "write CPU and heap profiles of mqtrigger here, if it serves /debug/pprof/")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the work directory (logs, broker data)")
