@@ -124,7 +124,7 @@ func TestInvocationCappedForMappings(t *testing.T) {
 
 // A mapping whose function was deleted stops with FUNCTION_CONFIG_NOT_VALID; when
 // the function is created again, FunctionChanged heals the mapping at once, not
-// after RetryDelay.
+// after RetryDelay, for a mapping that names the function with a qualifier too.
 func TestFunctionChangedHealsAtOnce(t *testing.T) {
 	h := newHarness(t, harnessOptions{retryDelay: 10 * time.Minute})
 	ctx := context.Background()
@@ -142,7 +142,7 @@ func TestFunctionChangedHealsAtOnce(t *testing.T) {
 	}
 	createFn()
 	q := queueName(t)
-	id := h.create(esm.Config{FunctionName: "healme", Queues: []string{q}, BatchSize: 1})
+	id := h.create(esm.Config{FunctionName: "healme:$LATEST", Queues: []string{q}, BatchSize: 1})
 	queuetest.Send(t, h.broker, q, queuetest.Text("one"))
 	waitQueueEmpty(t, h.broker, q, 30*time.Second)
 

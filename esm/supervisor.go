@@ -206,12 +206,13 @@ func (e *Supervisor) SecretChanged(arn string) {
 
 // FunctionChanged tells the supervisor a function was created or changed: mappings
 // of it that wait to retry after it was missing or could not run try again now
-// instead of after RetryDelay.
+// instead of after RetryDelay. name is the plain name; a mapping's FunctionName may
+// be an ARN or carry a version or alias (fn:live), which follow the same function.
 func (e *Supervisor) FunctionChanged(name string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, r := range e.runners {
-		if r.cfg.FunctionName == name {
+		if n, err := function.ParseName(r.cfg.FunctionName); err == nil && n.Name == name {
 			r.retryNow()
 		}
 	}
