@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/function"
@@ -125,13 +124,12 @@ func (a *API) deleteAlias(w http.ResponseWriter, r *http.Request, label, alias s
 // listAliases is ListAliases: GET /2015-03-31/functions/{FunctionName}/aliases.
 func (a *API) listAliases(w http.ResponseWriter, r *http.Request, label string) *awserr.Error {
 	q := r.URL.Query()
-	maxItems := 50
-	if v := q.Get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return validationError(v, "maxItems", "Member must have value between 1 and 10000")
-		}
-		maxItems = min(n, 50)
+	maxItems, e := maxItemsParam(q)
+	if e != nil {
+		return e
+	}
+	if maxItems == 0 || maxItems > 50 {
+		maxItems = 50
 	}
 	name, ref, e := a.unqualifiedFunction(r, label)
 	if e != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
@@ -14,14 +15,11 @@ func (a *API) listFunctions(w http.ResponseWriter, r *http.Request) *awserr.Erro
 	if v := q.Get("FunctionVersion"); v != "" && v != "ALL" {
 		return validationError(v, "functionVersion", "Member must satisfy enum value set: [ALL]")
 	}
-	in := function.ListInput{Marker: q.Get("Marker")}
-	if v := q.Get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return validationError(v, "maxItems", "Member must have value between 1 and 10000")
-		}
-		in.MaxItems = n
+	n, e := maxItemsParam(q)
+	if e != nil {
+		return e
 	}
+	in := function.ListInput{Marker: q.Get("Marker"), MaxItems: n}
 	page, err := a.opts.Functions.List(r.Context(), in)
 	if err != nil {
 		return functionError("", err)
@@ -55,4 +53,17 @@ func (a *API) listFunctions(w http.ResponseWriter, r *http.Request) *awserr.Erro
 	}
 	writeJSON(w, http.StatusOK, "application/json", out)
 	return nil
+}
+
+// maxItemsParam is the MaxItems query parameter of a list operation, 0 when absent.
+func maxItemsParam(q url.Values) (int, *awserr.Error) {
+	v := q.Get("MaxItems")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 10000 {
+		return 0, validationError(v, "maxItems", "Member must have value between 1 and 10000")
+	}
+	return n, nil
 }

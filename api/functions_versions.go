@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/mqtrigger/mqtrigger/awserr"
 	"github.com/mqtrigger/mqtrigger/function"
@@ -44,14 +43,11 @@ func (a *API) publishVersion(w http.ResponseWriter, r *http.Request, label strin
 // listVersions is ListVersionsByFunction: GET /2015-03-31/functions/{FunctionName}/versions.
 func (a *API) listVersions(w http.ResponseWriter, r *http.Request, label string) *awserr.Error {
 	q := r.URL.Query()
-	in := function.ListVersionsInput{Marker: q.Get("Marker")}
-	if v := q.Get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return validationError(v, "maxItems", "Member must have value between 1 and 10000")
-		}
-		in.MaxItems = n
+	n, e := maxItemsParam(q)
+	if e != nil {
+		return e
 	}
+	in := function.ListVersionsInput{Marker: q.Get("Marker"), MaxItems: n}
 	name, ref, e := a.pathFunction(r, label)
 	if e != nil {
 		return e
