@@ -2,7 +2,6 @@ package function
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 )
@@ -113,13 +112,8 @@ func (r *Registry) PutConcurrency(ctx context.Context, functionName string, rese
 		return err
 	}
 	c.ReservedConcurrency = reserved
-	cfg, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("encoding function %s: %w", name, err)
-	}
-	sf.Config = cfg
-	if err := r.store.PutFunction(ctx, sf); err != nil {
-		return fmt.Errorf("storing function %s: %w", name, err)
+	if err := r.saveConfig(ctx, sf, c); err != nil {
+		return err
 	}
 	r.setLimit(name, reserved)
 	return nil

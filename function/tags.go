@@ -57,13 +57,19 @@ func (r *Registry) TagFunction(ctx context.Context, name string, set map[string]
 		return invalidParameter("Tags", "Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(tags))
 	}
 	c.Tags = tags
+	return r.saveConfig(ctx, sf, c)
+}
+
+// saveConfig writes an API function's config as it is: unlike save, it keeps the
+// revision and the warm environments. Call with loadMu held.
+func (r *Registry) saveConfig(ctx context.Context, sf *Stored, c *storedConfig) error {
 	cfg, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("encoding function %s: %w", name, err)
+		return fmt.Errorf("encoding function %s: %w", sf.Name, err)
 	}
 	sf.Config = cfg
 	if err := r.store.PutFunction(ctx, sf); err != nil {
-		return fmt.Errorf("storing function %s: %w", name, err)
+		return fmt.Errorf("storing function %s: %w", sf.Name, err)
 	}
 	return nil
 }

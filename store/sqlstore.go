@@ -206,11 +206,18 @@ func (s *sqlStore) ListSecrets(ctx context.Context) ([]*Secret, error) {
 
 const functionCols = `name, config, code, code_sha256, code_size, last_modified`
 
-func scanFunction(sc scanner) (*function.Stored, error) {
+func scanFunction(sc scanner) (*function.Stored, error) { return scanStored(sc, false) }
+
+// scanStored scans a row of functionCols, or with version of versionCols.
+func scanStored(sc scanner, version bool) (*function.Stored, error) {
 	var f function.Stored
 	var cfg string
 	var lm int64
-	if err := sc.Scan(&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm); err != nil {
+	dest := []any{&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm}
+	if version {
+		dest = append(dest, &f.Version)
+	}
+	if err := sc.Scan(dest...); err != nil {
 		return nil, err
 	}
 	if cfg != "" {
@@ -282,22 +289,9 @@ func (s *sqlStore) DeleteFunction(ctx context.Context, name string) error {
 
 // Function versions, aliases and policies.
 
-const versionCols = `name, config, code, code_sha256, code_size, last_modified, version`
+const versionCols = functionCols + `, version`
 
-func scanVersion(sc scanner) (*function.Stored, error) {
-	var f function.Stored
-	var cfg string
-	var lm int64
-	if err := sc.Scan(&f.Name, &cfg, &f.Code, &f.CodeSHA256, &f.CodeSize, &lm, &f.Version); err != nil {
-		return nil, err
-	}
-	if cfg != "" {
-		f.Config = []byte(cfg)
-	}
-	f.Code = nilIfEmpty(f.Code)
-	f.LastModified = fromNanos(lm)
-	return &f, nil
-}
+func scanVersion(sc scanner) (*function.Stored, error) { return scanStored(sc, true) }
 
 func (s *sqlStore) PutVersion(ctx context.Context, f *function.Stored) error {
 	if f.Name == "" || f.Version < 1 {
@@ -331,15 +325,8 @@ func (s *sqlStore) ListVersions(ctx context.Context, name string) ([]*function.S
 }
 
 func (s *sqlStore) DeleteVersion(ctx context.Context, name string, version int) error {
-	var n int64
-	err := s.c.inTx(ctx, func(tx execer) error {
-		var err error
-		if n, err = tx.exec(ctx, `DELETE FROM function_versions WHERE name = ? AND version = ?`, name, version); err != nil {
-			return err
-		}
-		_, err = tx.exec(ctx, `DELETE FROM function_policies WHERE function = ? AND qualifier = ?`, name, fmt.Sprint(version))
-		return err
-	})
+	n, err := s.deleteWithPolicy(ctx, `DELETE FROM function_versions WHERE name = ? AND version = ?`,
+		name, version, fmt.Sprint(version))
 	if err != nil {
 		return fmt.Errorf("store: delete function %s version %d from %s: %w", name, version, s.name, err)
 	}
@@ -385,15 +372,7 @@ func (s *sqlStore) ListAliases(ctx context.Context, fn string) ([]*function.Stor
 }
 
 func (s *sqlStore) DeleteAlias(ctx context.Context, fn, name string) error {
-	var n int64
-	err := s.c.inTx(ctx, func(tx execer) error {
-		var err error
-		if n, err = tx.exec(ctx, `DELETE FROM function_aliases WHERE function = ? AND name = ?`, fn, name); err != nil {
-			return err
-		}
-		_, err = tx.exec(ctx, `DELETE FROM function_policies WHERE function = ? AND qualifier = ?`, fn, name)
-		return err
-	})
+	n, err := s.deleteWithPolicy(ctx, `DELETE FROM function_aliases WHERE function = ? AND name = ?`, fn, name, name)
 	if err != nil {
 		return fmt.Errorf("store: delete alias %s:%s from %s: %w", fn, name, s.name, err)
 	}
@@ -401,6 +380,20 @@ func (s *sqlStore) DeleteAlias(ctx context.Context, fn, name string) error {
 		return fmt.Errorf("alias %s:%s: %w", fn, name, function.ErrNotStored)
 	}
 	return nil
+}
+
+// deleteWithPolicy runs del with fn and key, and deletes the policy of fn's
+// qualifier, in one transaction; n is the rows del deleted.
+func (s *sqlStore) deleteWithPolicy(ctx context.Context, del, fn string, key any, qualifier string) (n int64, err error) {
+	err = s.c.inTx(ctx, func(tx execer) error {
+		var err error
+		if n, err = tx.exec(ctx, del, fn, key); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `DELETE FROM function_policies WHERE function = ? AND qualifier = ?`, fn, qualifier)
+		return err
+	})
+	return n, err
 }
 
 func (s *sqlStore) PutPolicy(ctx context.Context, fn, qualifier string, policy []byte) error {
