@@ -427,3 +427,16 @@ func TestFunctionChangedNotified(t *testing.T) {
 		t.Fatalf("FunctionChanged got %q, want the plain name three times", got)
 	}
 }
+
+// MaxItems out of Lambda's range is refused the same way by every functions list.
+func TestFunctionListsRefuseMaxItems(t *testing.T) {
+	e := newFunctionsEnv(t)
+	ctx := context.Background()
+	const msg = "1 validation error detected: Value '20000' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000"
+	_, err := e.lambda.ListFunctions(ctx, &lambda.ListFunctionsInput{MaxItems: aws.Int32(20000)})
+	apiError(t, err, "ValidationException", 400, msg)
+	_, err = e.lambda.ListVersionsByFunction(ctx, &lambda.ListVersionsByFunctionInput{FunctionName: aws.String("any"), MaxItems: aws.Int32(20000)})
+	apiError(t, err, "ValidationException", 400, msg)
+	_, err = e.lambda.ListAliases(ctx, &lambda.ListAliasesInput{FunctionName: aws.String("any"), MaxItems: aws.Int32(20000)})
+	apiError(t, err, "ValidationException", 400, msg)
+}
