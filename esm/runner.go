@@ -431,7 +431,13 @@ func (r *runner) invokeCapped(ctx context.Context, payload []byte) (*function.Re
 	limit := r.e.opts.MaxInvocationTime
 	ictx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	res, err := r.e.opts.Functions.Invoke(ictx, r.cfg.FunctionName, payload)
+	var res *function.Result
+	var err error
+	if bi, ok := r.e.opts.Functions.(bufferInvoker); ok {
+		res, err = bi.InvokeBuffer(ictx, r.cfg.FunctionName, payload, func() { putEventBuffer(payload) })
+	} else {
+		res, err = r.e.opts.Functions.Invoke(ictx, r.cfg.FunctionName, payload)
+	}
 	if r.haltCtx.Err() != nil && err == nil {
 		// Fenced while the function ran: the batch is not this node's to settle.
 		return nil, fmt.Errorf("invocation abandoned: %w", context.Canceled)

@@ -32,6 +32,12 @@ type Functions interface {
 	Reserve(name string, concurrency int)
 }
 
+// bufferInvoker is Functions that says when it is done with an event's buffer, so
+// the buffer can be reused (eventbuf.go); *function.Registry is one.
+type bufferInvoker interface {
+	InvokeBuffer(ctx context.Context, name string, payload []byte, released func()) (*function.Result, error)
+}
+
 // Credentials reads a BASIC_AUTH secret; *secrets.Manager is one. Its errors name
 // the secret, as the mapping's LastProcessingResult shows them.
 type Credentials interface {

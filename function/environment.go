@@ -40,6 +40,7 @@ type envConfig struct {
 type invocation struct {
 	id      string
 	payload []byte
+	use     *payloadUse // held by the /next answer that writes payload
 	traceID string
 	done    chan runResult // buffered: the runtime's answer
 }
@@ -153,14 +154,17 @@ func (e *environment) invoke(ctx context.Context, inv *invocation, fresh bool, s
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
+	inv.use.hold() // for serveNext, which may write payload after a timeout here
 	select {
 	case e.next <- inv:
 	case <-e.exited:
+		inv.use.release()
 		if fresh {
 			return e.initFailure(inv.id, start), nil
 		}
 		return nil, errNotDelivered
 	case <-t.C:
+		inv.use.release()
 		e.kill()
 		if fresh {
 			return failure(inv.id, start, "Runtime.InitTimeout",
@@ -168,6 +172,7 @@ func (e *environment) invoke(ctx context.Context, inv *invocation, fresh bool, s
 		}
 		return e.timedOut(inv.id, start), nil
 	case <-ctx.Done():
+		inv.use.release()
 		return nil, ctx.Err()
 	}
 	e.reqID.Store(&inv.id)
@@ -263,6 +268,7 @@ func (e *environment) serveNext(w http.ResponseWriter, r *http.Request) {
 	h["Lambda-Runtime-Trace-Id"] = []string{inv.traceID}
 	w.WriteHeader(http.StatusOK)
 	w.Write(inv.payload)
+	inv.use.release()
 }
 
 // serveResult answers POST /runtime/invocation/{id}/response and /error.

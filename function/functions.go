@@ -389,7 +389,7 @@ func (r *Registry) InvokeFunction(ctx context.Context, in InvokeInput) (*Result,
 		if in.LogTail {
 			ctx = withTail(ctx)
 		}
-		res, err := r.invoke(ctx, in.FunctionName, id, in.Payload, false)
+		res, err := r.invoke(ctx, in.FunctionName, id, in.Payload, false, nil)
 		if err == nil && in.LogTail {
 			res.Log = tailFrom(ctx).bytes()
 		}
@@ -654,7 +654,7 @@ func (r *Registry) invokeAsync(name, requestID string, payload []byte) bool {
 		defer r.wg.Done()
 		ctx, cancel := context.WithTimeout(r.ctx, MaxTimeout+time.Minute)
 		defer cancel()
-		res, err := r.invoke(ctx, name, requestID, payload, true)
+		res, err := r.invoke(ctx, name, requestID, payload, true, nil)
 		switch {
 		case err != nil:
 			r.log.Warn("asynchronous invocation failed", "function", name, "error", err)

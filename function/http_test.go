@@ -1,12 +1,16 @@
 package function
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,5 +76,95 @@ func TestHTTPFunction(t *testing.T) {
 	res, _ = te.reg.Invoke(ctx, "fail", event)
 	if len(res.Payload) > 1000 {
 		t.Fatalf("failure payload of %d bytes quotes the whole body", len(res.Payload))
+	}
+}
+
+// countingConn records the size of every Write on a connection.
+type countingConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes []int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.writes = append(c.writes, len(p))
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// TestEventBodyGoesInOneWrite sends events through the HTTP functions' own
+// transport: each arrives byte for byte, the body of a 6 MB one in a single Write
+// (not net/http's 32 KB copy loop), and a retried request still carries its body.
+func TestEventBodyGoesInOneWrite(t *testing.T) {
+	var got [][]byte
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		if err != nil || int64(len(b)) != r.ContentLength || len(r.TransferEncoding) > 0 {
+			t.Errorf("body: %d bytes, Content-Length %d, Transfer-Encoding %v, err %v", len(b), r.ContentLength, r.TransferEncoding, err)
+		}
+		mu.Lock()
+		got = append(got, b)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	tr := newHTTPTransport()
+	var conns []*countingConn
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		cc := &countingConn{Conn: c.(wholeWriteConn).Conn}
+		mu.Lock()
+		conns = append(conns, cc)
+		mu.Unlock()
+		return wholeWriteConn{cc}, nil
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	payloads := [][]byte{make([]byte, 6<<20), []byte(`{"k":1}`), nil}
+	rand.Read(payloads[0])
+	for _, p := range payloads {
+		req, err := newEventRequest(context.Background(), srv.URL, p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if len(got) != len(payloads) {
+		t.Fatalf("server got %d requests, want %d", len(got), len(payloads))
+	}
+	for i, p := range payloads {
+		if !bytes.Equal(got[i], p) {
+			t.Errorf("request %d: server got %d bytes, not the %d sent", i, len(got[i]), len(p))
+		}
+	}
+	largest := 0
+	for _, c := range conns {
+		for _, n := range c.writes {
+			largest = max(largest, n)
+		}
+	}
+	// net/http writes the head and the body's first bytes from its 4 KB buffer;
+	// the rest must go in one Write.
+	if largest < len(payloads[0])-4096 {
+		t.Errorf("largest Write was %d bytes; the 6 MB body went in pieces", largest)
+	}
+	// GetBody gives the whole body again, for the transport's retries.
+	req, _ := newEventRequest(context.Background(), srv.URL, payloads[1], nil)
+	rc, err := req.GetBody()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(rc); !bytes.Equal(b, payloads[1]) {
+		t.Errorf("GetBody gave %q", b)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,7 +46,8 @@ const unhandled = "Unhandled"
 type backend interface {
 	// invoke runs one invocation. It returns an error only when the invocation could
 	// not start (the context ended first); a failure of the function is a Result.
-	invoke(ctx context.Context, requestID string, payload []byte) (*Result, error)
+	// Whatever it starts that may read payload after it returns holds use until done.
+	invoke(ctx context.Context, requestID string, payload []byte, use *payloadUse) (*Result, error)
 	// reserve hints how many environments to keep warm.
 	reserve(n int)
 	// close stops the backend; invocations in flight finish first where they can.
@@ -68,5 +70,36 @@ func failure(requestID string, start time.Time, errorType, message string) *Resu
 		FunctionError: unhandled,
 		Duration:      time.Since(start),
 		RequestID:     requestID,
+	}
+}
+
+// payloadUse counts what still reads an invocation's payload, so that the caller
+// of Registry.InvokeBuffer learns when it may reuse the buffer: the invocation
+// holds it while it runs, and so does anything it starts that can outlive it (a
+// request body net/http is still writing, an event still going to a runtime that
+// timed out). The last release calls back. A nil *payloadUse tracks nothing.
+type payloadUse struct {
+	n        atomic.Int32
+	released func()
+}
+
+func newPayloadUse(released func()) *payloadUse {
+	if released == nil {
+		return nil
+	}
+	u := &payloadUse{released: released}
+	u.n.Store(1)
+	return u
+}
+
+func (u *payloadUse) hold() {
+	if u != nil {
+		u.n.Add(1)
+	}
+}
+
+func (u *payloadUse) release() {
+	if u != nil && u.n.Add(-1) == 0 {
+		u.released()
 	}
 }

@@ -63,7 +63,10 @@ func (f *lambdaFunction) lambdaClient(ctx context.Context) (*lambda.Client, erro
 	return f.client, f.clientErr
 }
 
-func (f *lambdaFunction) invoke(ctx context.Context, requestID string, payload []byte) (*Result, error) {
+func (f *lambdaFunction) invoke(ctx context.Context, requestID string, payload []byte, use *payloadUse) (*Result, error) {
+	// The SDK's transport may still write the request after Invoke returns, and
+	// nothing says when it stops: the payload stays held, never reused.
+	use.hold()
 	start := time.Now()
 	client, err := f.lambdaClient(ctx)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -84,6 +85,18 @@ func TestRemoteLambda(t *testing.T) {
 	}
 	if res := invoke("missing", "eA==", &eb); res.FunctionError != "Unhandled" || eb.ErrorType != "ResourceNotFoundException" || !strings.Contains(eb.ErrorMessage, "function:nothing") {
 		t.Fatalf("missing remote function: %+v", eb)
+	}
+	// The SDK gives no sign of when it stops reading a request: a buffer lent for a
+	// remote invocation is never handed back for reuse.
+	released := make(chan struct{}, 1)
+	payload, _ := json.Marshal(map[string]any{"eventSource": "aws:mq", "messages": []any{map[string]any{"data": "eA=="}}})
+	if res, err := local.InvokeBuffer(ctx, "remote", payload, func() { released <- struct{}{} }); err != nil || res.FunctionError != "" {
+		t.Fatalf("InvokeBuffer remote: %v %+v", err, res)
+	}
+	select {
+	case <-released:
+		t.Error("a remote invocation's buffer was released for reuse")
+	case <-time.After(200 * time.Millisecond):
 	}
 	arn, err := local.FunctionArn(ctx, "123456789012:function:remote")
 	if err != nil || arn != "arn:aws:lambda:us-east-1:123456789012:function:remote" {

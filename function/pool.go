@@ -43,9 +43,9 @@ func (p *pool) reserve(n int) {
 
 func (p *pool) maxLocked() int { return max(maxEnvironments, p.keepWarm) }
 
-func (p *pool) invoke(ctx context.Context, requestID string, payload []byte) (*Result, error) {
+func (p *pool) invoke(ctx context.Context, requestID string, payload []byte, use *payloadUse) (*Result, error) {
 	start := time.Now()
-	inv := &invocation{id: requestID, payload: payload, traceID: newTraceID(start), done: make(chan runResult, 1)}
+	inv := &invocation{id: requestID, payload: payload, use: use, traceID: newTraceID(start), done: make(chan runResult, 1)}
 	for attempt := 0; ; attempt++ {
 		env, err := p.acquire(ctx)
 		if err != nil {

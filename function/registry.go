@@ -329,12 +329,24 @@ func (r *Registry) envConfig(fn *function, codeDir string) *envConfig {
 // Invoke waits for a free slot (a mapping's batches queue behind each other), and
 // answers ErrThrottled at once when the reserve is 0.
 func (r *Registry) Invoke(ctx context.Context, name string, payload []byte) (*Result, error) {
-	return r.invoke(ctx, name, newRequestID(), payload, true)
+	return r.invoke(ctx, name, newRequestID(), payload, true, nil)
+}
+
+// InvokeBuffer is Invoke for a caller that reuses payload's buffer: released is
+// called once nothing the invocation started reads payload any more, which may be
+// after InvokeBuffer returns (a request body still being written, an event still
+// going to a runtime that timed out). A remote Lambda function gives no such
+// signal (its SDK writes the request), so for one released is never called and
+// the buffer is left to the garbage collector.
+func (r *Registry) InvokeBuffer(ctx context.Context, name string, payload []byte, released func()) (*Result, error) {
+	return r.invoke(ctx, name, newRequestID(), payload, true, newPayloadUse(released))
 }
 
 // invoke is Invoke with the invocation's request id; wait says whether to wait for
-// a slot of reserved concurrency or answer ErrThrottled.
-func (r *Registry) invoke(ctx context.Context, name, requestID string, payload []byte, wait bool) (*Result, error) {
+// a slot of reserved concurrency or answer ErrThrottled. use, if not nil, is
+// released once invoke is done with payload.
+func (r *Registry) invoke(ctx context.Context, name, requestID string, payload []byte, wait bool, use *payloadUse) (*Result, error) {
+	defer use.release()
 	for attempt := 0; ; attempt++ {
 		fn, err := r.lookup(ctx, name)
 		if err != nil {
@@ -344,7 +356,7 @@ func (r *Registry) invoke(ctx context.Context, name, requestID string, payload [
 		if err != nil {
 			return nil, err
 		}
-		res, err := fn.backend.invoke(ctx, requestID, payload)
+		res, err := fn.backend.invoke(ctx, requestID, payload, use)
 		release()
 		if res != nil {
 			res.ExecutedVersion = "$LATEST"
