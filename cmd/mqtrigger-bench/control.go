@@ -97,15 +97,16 @@ type mappingSpec struct {
 	Queue       string
 	BatchSize   int
 	Concurrency int // 0: the service's default
+	Window      int // MaximumBatchingWindowInSeconds
 }
 
-// CreateMapping creates a mapping with window 0 and returns its UUID.
+// CreateMapping creates a mapping and returns its UUID.
 func (c *control) CreateMapping(ctx context.Context, m mappingSpec) (string, error) {
 	in := &lambda.CreateEventSourceMappingInput{
 		EventSourceArn:                 aws.String(c.brokerARN),
 		FunctionName:                   aws.String(m.Function),
 		BatchSize:                      aws.Int32(int32(m.BatchSize)),
-		MaximumBatchingWindowInSeconds: aws.Int32(0),
+		MaximumBatchingWindowInSeconds: aws.Int32(int32(m.Window)),
 		Queues:                         []string{m.Queue},
 		SourceAccessConfigurations: []types.SourceAccessConfiguration{
 			{Type: types.SourceAccessTypeBasicAuth, URI: aws.String(c.secretARN)},

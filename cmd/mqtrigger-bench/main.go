@@ -35,6 +35,8 @@ type options struct {
 	Idle            []int // idle mapping counts, ascending
 	IdleConcurrency int   // 0: the service's default
 	Concurrency     []int
+	Repeat          int      // runs of each throughput row; the median is shown
+	Window          int      // MaximumBatchingWindowInSeconds of the throughput rows
 	Functions       []string // "http", "runtime"
 	Short           bool
 	Strict          bool // exit 1 when a target fails
@@ -96,6 +98,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&idle, "idle", "100,1000", "idle mapping counts to read RSS at, empty to skip (-short: 100)")
 	fs.IntVar(&o.IdleConcurrency, "idle-concurrency", 0, "ScalingConfig.MaximumConcurrency of idle mappings (0: the service default, 5)")
 	fs.StringVar(&conc, "concurrency", "1,5", "mapping concurrencies of the throughput rows")
+	fs.IntVar(&o.Window, "window", 0, "MaximumBatchingWindowInSeconds of the throughput rows' mappings (0 to 300); a row's time then includes up to one window for its last batch")
+	fs.IntVar(&o.Repeat, "repeat", 1, "run each throughput row (and its Java reference) this many times and show the median run, with the range in its note")
 	fs.StringVar(&fns, "functions", "http,runtime", "no-op functions: http (an HTTP endpoint), runtime (aws-lambda-go via the Runtime API)")
 	fs.BoolVar(&o.Short, "short", false, "the CI form: fewer messages and samples, 100 idle mappings")
 	fs.BoolVar(&o.Strict, "strict", false, "exit 1 when a target fails")
@@ -152,6 +156,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("-functions: %q: want http or runtime", f)
 		}
 		o.Functions = append(o.Functions, f)
+	}
+	if o.Window < 0 || o.Window > 300 {
+		return o, fmt.Errorf("-window: %d: must be 0 to 300", o.Window)
+	}
+	if o.Repeat < 1 || o.Repeat > 99 {
+		return o, fmt.Errorf("-repeat: %d: must be 1 to 99", o.Repeat)
 	}
 	if o.Messages < 0 || o.LargeMessages < 0 || o.HugeMessages < 0 || o.LatencySamples < 0 || o.Size < 1 || o.LargeSize < 1 || o.HugeSize < 1 {
 		return o, errors.New("message counts must not be negative and sizes must be positive")
@@ -263,18 +273,18 @@ func printTable(w io.Writer, opts options, rows []row) {
 	if len(notes) > 0 {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprint(w, `Java client: ActiveMQ's own client consumes the queue in a transacted session, committing every
+	fmt.Fprintf(w, `Java client: ActiveMQ's own client consumes the queue in a transacted session, committing every
 100 messages, prefetch 1000, no work per message; seconds from its first message to its last commit.
-mqtrigger rows: the queue is filled first, then a mapping is created (BatchSize 100, window 0);
+mqtrigger rows: the queue is filled first, then a mapping is created (BatchSize 100, window %d s);
 seconds from the no-op function's first invocation to the moment mqtrigger's /metrics shows every
 message acknowledged. × Java divides by the Java client's rate for the same messages.
 Latency: one message at a time (the next is sent after the function got the previous one);
 from just before the producer's send to the function's start on it.
 RSS: mqtrigger's own process (function processes excluded); the peak (VmHWM) during a row,
 or the resident size (VmRSS) of a fresh service with idle mappings on empty queues.
-CPU notes: CPU time used during a row, as a share of one core; when no process is near 100%
+CPU notes: CPU time used during a row, as a share of one core; when no process is near 100%%
 (and all together are well under the machine's cores) the row waits, not computes.
-`)
+`, opts.Window)
 	if opts.BrokerData != "" {
 		fmt.Fprintf(w, "Broker data (KahaDB) under %s, not in the work directory.\n", opts.BrokerData)
 	}

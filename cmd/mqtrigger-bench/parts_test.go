@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -199,10 +200,38 @@ func TestParseFlagsShort(t *testing.T) {
 	if o.Messages != 100000 || o.LargeMessages != 10000 || o.LatencySamples != 1000 || len(o.Idle) != 2 || len(o.Functions) != 2 {
 		t.Fatalf("%+v", o)
 	}
-	for _, bad := range [][]string{{"-concurrency", "0"}, {"-functions", "lambda"}, {"-idle", "x"}, {"extra"}, {"-size", "0"}} {
+	for _, bad := range [][]string{{"-concurrency", "0"}, {"-functions", "lambda"}, {"-idle", "x"}, {"extra"}, {"-size", "0"}, {"-repeat", "0"}, {"-window", "301"}} {
 		if _, err := parseFlags(bad, &bytes.Buffer{}); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// TestRepeatedTakesTheMedian: -repeat shows the median run of a row and notes
+// the range; a run that fails ends the row with its error.
+func TestRepeatedTakesTheMedian(t *testing.T) {
+	b := &bench{opts: options{Repeat: 3}}
+	rates := []float64{900, 300, 600}
+	i := 0
+	r := b.repeated(func() row { i++; return row{Rate: rates[i-1], Note: fmt.Sprint("run ", i)} })
+	if i != 3 || r.Rate != 600 || r.Note != "run 3; median of 3 runs, 300–900 msgs/s" {
+		t.Fatalf("%d runs, row %+v", i, r)
+	}
+	i = 0
+	r = b.repeated(func() row {
+		i++
+		if i == 2 {
+			return row{Err: errors.New("broker gone")}
+		}
+		return row{Rate: 1}
+	})
+	if i != 2 || r.Err == nil {
+		t.Fatalf("%d runs, row %+v", i, r)
+	}
+	b.opts.Repeat = 1
+	i = 0
+	if r = b.repeated(func() row { i++; return row{Rate: 5} }); i != 1 || r.Note != "" {
+		t.Fatalf("%d runs, row %+v", i, r)
 	}
 }
 

@@ -94,7 +94,7 @@ func (b *bench) throughputRow(ctx context.Context, g group, fn fnKind, conc int,
 	b.svc.ResetPeak()
 	b.progress("%s: mapping %s -> %s", r.Scenario, q, fn.Name)
 	cpu := b.meterCPU()
-	uuid, err := b.ctl.CreateMapping(ctx, mappingSpec{Function: fn.Name, Queue: q, BatchSize: batchSize, Concurrency: conc})
+	uuid, err := b.ctl.CreateMapping(ctx, mappingSpec{Function: fn.Name, Queue: q, BatchSize: batchSize, Concurrency: conc, Window: b.opts.Window})
 	if err != nil {
 		r.Err = err
 		return r
