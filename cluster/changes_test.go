@@ -72,6 +72,8 @@ func TestChangesReachOtherNodesByNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	updated := timed(t, 10*time.Second, slotsAre(id, []int{2, 2}, a, b))
+	// As on Lambda, a mapping that is still Updating cannot be deleted yet.
+	checkfor.Within(t, 10*time.Second, func() error { return wantState(a, id, "Enabled") })
 
 	if _, err := a.Lambda().DeleteEventSourceMapping(ctx, &lambda.DeleteEventSourceMappingInput{UUID: aws.String(id)}); err != nil {
 		t.Fatal(err)
