@@ -133,11 +133,9 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 				break
 			}
 		}
-		// A slow function is what makes scaling worth it. A worker asks for another
-		// only when a batch fills, and a new worker's first batch often does not
-		// (its prefetch is still arriving), so the mapping may take a few of these
-		// seconds to reach five: the queue holds enough batches to outlast that on a
-		// loaded machine (it held 17 when one CI run peaked at 4).
+		// A slow function is what makes scaling worth it; the queue holds enough
+		// batches to outlast the scale-out on a loaded machine (it held 17 when one
+		// CI run peaked at 4, before busy workers asked for more).
 		time.Sleep(time.Second)
 		inFlight.Add(-1)
 		return 200, "{}"
@@ -162,6 +160,59 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 	if p := peak.Load(); p != 5 {
 		t.Fatalf("peak concurrent invocations %d, want 5 (MaximumConcurrency 5)", p)
 	}
+}
+
+// A mapping scales out while its function is slow even when no batch fills: each
+// invocation here is held until five run at once (or 20 s pass), so scaling can
+// come only from workers that wait on the function while messages queue up in
+// their prefetch. Five must run within 10 s of the first invocation; asking only
+// on full batches took 40-60 s here, as a new worker's first batch (window 0,
+// prefetch still arriving) is rarely full.
+func TestScalesOutWhileTheFunctionIsSlow(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	five := make(chan struct{})
+	var fiveOnce sync.Once
+	var first, fifth atomic.Int64 // unix nanoseconds
+	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
+		first.CompareAndSwap(0, time.Now().UnixNano())
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		if n >= 5 {
+			fiveOnce.Do(func() { fifth.Store(time.Now().UnixNano()); close(five) })
+		}
+		select {
+		case <-five:
+		case <-time.After(20 * time.Second):
+		}
+		inFlight.Add(-1)
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	const n = 1200
+	msgs := make([]*openwire.Message, n)
+	for i := range msgs {
+		b := make([]byte, 64<<10)
+		copy(b, fmt.Sprintf("slow-%05d", i))
+		msgs[i] = &openwire.Message{Kind: openwire.KindBytes, Body: b}
+	}
+	queuetest.Send(t, h.broker, q, msgs...)
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 100,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 5}})
+	waitDelivered(t, rec, n, 120*time.Second)
+	if p := peak.Load(); p != 5 {
+		t.Fatalf("peak concurrent invocations %d, want 5 (MaximumConcurrency 5)", p)
+	}
+	took := time.Duration(fifth.Load() - first.Load())
+	if took > 10*time.Second {
+		t.Fatalf("five invocations ran at once only %v after the first: scaling out stalled", took)
+	}
+	t.Logf("five invocations at once %v after the first", took.Round(time.Millisecond))
 }
 
 // A batch with no room left for another message like its largest is full: it goes

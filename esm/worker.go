@@ -259,6 +259,39 @@ func (w *worker) collect(ctx context.Context) (*batch, error) {
 	return b, nil
 }
 
+// backlogCheck is how often a worker whose invocation is running looks at its
+// prefetch. Messages waiting there mean the queue holds more than the running
+// workers take, so it asks for another worker. A full batch asks too, but with a
+// slow function a new worker's first batch is often not full (its prefetch is
+// still arriving) and its next one may be many seconds away, so scaling out on
+// full batches alone took about one invocation per step.
+const backlogCheck = 100 * time.Millisecond
+
+// watchBacklog asks for more workers while messages wait in the consumer's
+// prefetch during the invocation; stop ends it.
+func (w *worker) watchBacklog() (stop func()) {
+	r, cons := w.r, w.cons
+	if int(r.workers.Load()) >= r.maxWorkers() {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(backlogCheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if cons.Buffered() > 0 {
+					r.wantMore()
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // carried is a message left for the next batch by the 6 MB cap.
 type carried struct {
 	m    *openwire.Message
@@ -350,7 +383,9 @@ func (w *worker) process(b *batch) error {
 	r.met.concurrent.Inc()
 	start := time.Now()
 	// A fenced node abandons the invocation (halt): its slot may be another node's.
+	stopWatch := w.watchBacklog()
 	res, err := r.invokeCapped(r.haltCtx, payload)
+	stopWatch()
 	r.met.concurrent.Dec()
 	r.met.duration.Observe(time.Since(start).Seconds())
 	if err != nil {

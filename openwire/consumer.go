@@ -262,6 +262,15 @@ func (k *Consumer) SetPrefetch(n int) error {
 	return l.write(func(e *encoder) { e.consumerControl(l.cmdID.Add(1), k.cid(l), &k.dest, int32(n)) })
 }
 
+// Buffered is the number of messages the broker has pushed to the consumer that
+// Receive has not yet handed out (redeliveries still waiting out their delay
+// excluded).
+func (k *Consumer) Buffered() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.ready) + len(k.queue) - k.qhead
+}
+
 // Prefetch is the consumer's current prefetch window.
 func (k *Consumer) Prefetch() int { return int(k.prefetch.Load()) }
 
