@@ -2,7 +2,6 @@ package function
 
 import (
 	"context"
-	"fmt"
 	"sync"
 )
 
@@ -102,17 +101,11 @@ func (r *Registry) PutConcurrency(ctx context.Context, functionName string, rese
 		}
 		return invalidParameter("ReservedConcurrentExecutions", "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].")
 	}
-	if r.configured[name] != nil {
-		return fmt.Errorf("%w: %s", ErrConfiguredFunction, name)
-	}
-	r.loadMu.Lock()
-	defer r.loadMu.Unlock()
-	sf, c, err := r.stored(ctx, name)
+	err = r.editConfig(ctx, name, func(c *storedConfig) error {
+		c.ReservedConcurrency = reserved
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	c.ReservedConcurrency = reserved
-	if err := r.saveConfig(ctx, sf, c); err != nil {
 		return err
 	}
 	r.setLimit(name, reserved)

@@ -36,33 +36,36 @@ func (r *Registry) FunctionTags(ctx context.Context, name string) (map[string]st
 // of the config file gives ErrConfiguredFunction, an unknown one a *NotFoundError,
 // too many tags an *InvalidParameterError.
 func (r *Registry) TagFunction(ctx context.Context, name string, set map[string]string, remove []string) error {
-	if r.configured[name] != nil {
-		return fmt.Errorf("%w: %s", ErrConfiguredFunction, name)
-	}
-	r.loadMu.Lock()
-	defer r.loadMu.Unlock()
-	sf, c, err := r.stored(ctx, name)
+	return r.editConfig(ctx, name, func(c *storedConfig) error {
+		tags := maps.Clone(c.Tags)
+		if tags == nil {
+			tags = map[string]string{}
+		}
+		maps.Copy(tags, set)
+		for _, k := range remove {
+			delete(tags, k)
+		}
+		if len(tags) > maxTags {
+			return invalidParameter("Tags", "Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(tags))
+		}
+		c.Tags = tags
+		return nil
+	})
+}
+
+// editConfig changes an API function's config in place: edit gets the stored
+// config under loadMu, and what it leaves is written back as it is, keeping the
+// revision and the warm environments (unlike save). A function of the config
+// file gives ErrConfiguredFunction, an unknown one a *NotFoundError.
+func (r *Registry) editConfig(ctx context.Context, name string, edit func(*storedConfig) error) error {
+	sf, c, err := r.changeable(ctx, name, "")
 	if err != nil {
 		return err
 	}
-	tags := maps.Clone(c.Tags)
-	if tags == nil {
-		tags = map[string]string{}
+	defer r.loadMu.Unlock()
+	if err := edit(c); err != nil {
+		return err
 	}
-	maps.Copy(tags, set)
-	for _, k := range remove {
-		delete(tags, k)
-	}
-	if len(tags) > maxTags {
-		return invalidParameter("Tags", "Invalid parameters: a resource takes at most %d tags, got %d.", maxTags, len(tags))
-	}
-	c.Tags = tags
-	return r.saveConfig(ctx, sf, c)
-}
-
-// saveConfig writes an API function's config as it is: unlike save, it keeps the
-// revision and the warm environments. Call with loadMu held.
-func (r *Registry) saveConfig(ctx context.Context, sf *Stored, c *storedConfig) error {
 	cfg, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encoding function %s: %w", sf.Name, err)
