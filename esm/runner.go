@@ -15,6 +15,7 @@ import (
 
 	"github.com/mqtrigger/mqtrigger/filter"
 	"github.com/mqtrigger/mqtrigger/function"
+	"github.com/mqtrigger/mqtrigger/internal/bufpool"
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
@@ -434,7 +435,7 @@ func (r *runner) invokeCapped(ctx context.Context, payload []byte) (*function.Re
 	var res *function.Result
 	var err error
 	if bi, ok := r.e.opts.Functions.(bufferInvoker); ok {
-		res, err = bi.InvokeBuffer(ictx, r.cfg.FunctionName, payload, func() { putEventBuffer(payload) })
+		res, err = bi.InvokeBuffer(ictx, r.cfg.FunctionName, payload, func() { bufpool.Put(payload) })
 	} else {
 		res, err = r.e.opts.Functions.Invoke(ictx, r.cfg.FunctionName, payload)
 	}

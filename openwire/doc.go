@@ -60,4 +60,11 @@
 // After a failover reconnect, messages received on the lost connection are
 // stale: the broker redelivers them, and acknowledging one returns an error
 // matching ErrStale without sending anything.
+//
+// A bytes message's Body is not a copy: it points into the frame the message
+// was read in. The frames of large messages (over 16 KiB) come from a pool, and
+// Message.Release, once the message is acknowledged and committed and its Body
+// no longer read, gives the frame to a later message; that saves the zeroing of
+// a fresh buffer and the collector's work for every large message. Release is
+// optional.
 package openwire

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/bufpool"
 )
 
 // The link: one transport connection under a Conn. It owns the socket, the
@@ -208,8 +210,15 @@ func (l *link) readLoop() {
 			continue
 		}
 		var frame []byte
-		if hdr[4] == typeMessageDispatch {
-			frame, err = l.readFrame(nil)
+		dispatch := hdr[4] == typeMessageDispatch
+		if dispatch {
+			// A large message is read into a recycled buffer, which its body
+			// points into until the message is released (Message.Release).
+			var buf []byte
+			if n := frameSize(hdr); n > bufpool.Min {
+				buf = bufpool.Get(n)
+			}
+			frame, err = l.readFrame(buf)
 		} else {
 			frame, err = l.readFrame(scratch)
 			if err == nil && cap(frame) <= 64<<10 {
@@ -219,8 +228,12 @@ func (l *link) readLoop() {
 		if err != nil {
 			break
 		}
-		if err = l.handle(frame); err != nil {
+		var held bool
+		if held, err = l.handle(frame); err != nil {
 			break
+		}
+		if dispatch && !held {
+			bufpool.Put(frame) // nothing points into it: a text body is a copy
 		}
 	}
 	select {
@@ -234,12 +247,17 @@ func (l *link) readLoop() {
 	l.c.linkLost(l, l.err)
 }
 
-func (l *link) handle(frame []byte) error {
+// handle decodes and acts on one frame; held says a dispatched message's body
+// points into the frame, which is then the message's to release.
+func (l *link) handle(frame []byte) (held bool, err error) {
 	f, err := decodeFrame(frame, l.maxFrame, l.intern)
 	if err != nil {
-		return fmt.Errorf("openwire: from %s: %w", l.ep, err)
+		return false, fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}
-	return l.handleFrame(f, frame)
+	if f.typ == typeMessageDispatch && f.msg != nil && f.msg.bodyInFrame {
+		f.msg.frame, held = frame, true
+	}
+	return held, l.handleFrame(f, frame)
 }
 
 // handleFrame acts on a decoded frame; raw is its bytes (nil for an oversized

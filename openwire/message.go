@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/mqtrigger/mqtrigger/internal/bufpool"
 )
 
 // DestinationKind says whether a destination is a queue or a topic.
@@ -163,6 +165,32 @@ type Message struct {
 	gen      uint64 // connection generation it was received on
 	seq      uint64 // dispatch order within the consumer
 	state    uint8
+	// bodyInFrame: Body is a slice of the frame the message was read from;
+	// frame is that frame (link.handle), for Release to give back to bufpool.
+	bodyInFrame bool
+	frame       []byte
+}
+
+// Release lets a later message reuse the buffer this message was read into.
+// Call it once the message is acknowledged (and, in a transacted session, the
+// transaction committed) and nothing reads Body, or a slice of it, any more;
+// Body is nil afterwards. It does nothing for a message the consumer may still
+// hand out again. Calling it is optional: a message never released is left to
+// the garbage collector. Only large bytes messages hold such a buffer.
+func (m *Message) Release() {
+	k := m.consumer
+	if k == nil {
+		return
+	}
+	k.mu.Lock()
+	buf := m.frame
+	if buf == nil || m.state != stDone {
+		k.mu.Unlock()
+		return
+	}
+	m.frame, m.Body = nil, nil
+	k.mu.Unlock()
+	bufpool.Put(buf)
 }
 
 // Redelivered reports JMSRedelivered.
@@ -266,7 +294,7 @@ func (m *Message) decodeBody(content []byte, maxBody int) error {
 		m.Text = decodeMUTF8(b[4 : 4+n])
 	case KindBytes:
 		if !m.Compressed || len(content) == 0 { // Java reads an empty compressed body as empty
-			m.Body = content
+			m.Body, m.bodyInFrame = content, true
 			return nil
 		}
 		b, err := inflateBytesBody(content, maxBody)
@@ -294,11 +322,12 @@ func (m *Message) decodeBody(content []byte, maxBody int) error {
 			if err != nil {
 				return fmt.Errorf("%s body: %w", m.Kind, err)
 			}
-			content = b
+			m.Body = b
+			return nil
 		}
-		m.Body = content
+		m.Body, m.bodyInFrame = content, true
 	default:
-		m.Body = content
+		m.Body, m.bodyInFrame = content, true
 	}
 	return nil
 }
