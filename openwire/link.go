@@ -248,14 +248,18 @@ func (l *link) readLoop() {
 }
 
 // handle decodes and acts on one frame; held says a dispatched message's body
-// points into the frame, which is then the message's to release.
+// points into the frame, which is then the message's to release (a pooled one)
+// or the collector's.
 func (l *link) handle(frame []byte) (held bool, err error) {
 	f, err := decodeFrame(frame, l.maxFrame, l.intern)
 	if err != nil {
 		return false, fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}
 	if f.typ == typeMessageDispatch && f.msg != nil && f.msg.bodyInFrame {
-		f.msg.frame, held = frame, true
+		held = true
+		if cap(frame) > bufpool.Min {
+			f.msg.frame = frame
+		}
 	}
 	return held, l.handleFrame(f, frame)
 }

@@ -166,20 +166,21 @@ type Message struct {
 	seq      uint64 // dispatch order within the consumer
 	state    uint8
 	// bodyInFrame: Body is a slice of the frame the message was read from;
-	// frame is that frame (link.handle), for Release to give back to bufpool.
+	// frame is that frame if it came from bufpool (link.handle), for Release.
 	bodyInFrame bool
 	frame       []byte
 }
 
-// Release lets a later message reuse the buffer this message was read into.
-// Call it once the message is acknowledged (and, in a transacted session, the
-// transaction committed) and nothing reads Body, or a slice of it, any more;
-// Body is nil afterwards. It does nothing for a message the consumer may still
-// hand out again. Calling it is optional: a message never released is left to
-// the garbage collector. Only large bytes messages hold such a buffer.
+// Release lets a later message reuse the buffer a large bytes message (a frame
+// over 16 KiB) was read into, and sets Body to nil. Call it once the message is
+// acknowledged (and, in a transacted session, the transaction committed) and
+// nothing reads Body, or a slice of it, any more. It does nothing for a message
+// the consumer may still hand out again, or one that holds no such buffer.
+// Calling it is optional: a message never released is left to the garbage
+// collector. Not safe for use concurrently with other uses of m.
 func (m *Message) Release() {
 	k := m.consumer
-	if k == nil {
+	if k == nil || m.frame == nil { // most messages: small ones hold no buffer
 		return
 	}
 	k.mu.Lock()

@@ -22,7 +22,7 @@ func releaseBody(i, size int) []byte {
 // A large bytes message is read into a recycled buffer. Release gives it to a
 // later message only once the message is committed; before that it does nothing,
 // so a message rolled back comes again intact. A message never released keeps its
-// body, and a large text message holds no buffer at all.
+// body, and a large text message or a small bytes message holds no buffer at all.
 func TestReleaseRecyclesLargeFrames(t *testing.T) {
 	const n, size = 40, 100 << 10
 	if size <= bufpool.Min {
@@ -40,6 +40,10 @@ func TestReleaseRecyclesLargeFrames(t *testing.T) {
 	if err := p.Send(ctx, Queue(q), &Message{Kind: KindText, Text: longText}); err != nil {
 		t.Fatal(err)
 	}
+	small := releaseBody(7, 1<<10)
+	if err := p.Send(ctx, Queue(q), &Message{Kind: KindBytes, Body: small}); err != nil {
+		t.Fatal(err)
+	}
 	for i := range n {
 		if err := p.Send(ctx, Queue(q), &Message{Kind: KindBytes, Body: releaseBody(i, size)}); err != nil {
 			t.Fatal(err)
@@ -51,15 +55,23 @@ func TestReleaseRecyclesLargeFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := receiveN(t, k, 1, 10*time.Second)[0]
+	// A large text body and a small bytes body hold no recycled buffer: Release
+	// leaves them as they are.
+	two := receiveN(t, k, 2, 10*time.Second)
+	text, little := two[0], two[1]
 	if text.Text != longText || text.frame != nil {
 		t.Fatalf("text message: %d characters, holds a frame: %v", len(text.Text), text.frame != nil)
 	}
-	if err := k.Ack(ctx, text); err != nil {
+	if err := k.Ack(ctx, two...); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
+	}
+	text.Release()
+	little.Release()
+	if text.Text != longText || !bytes.Equal(little.Body, small) {
+		t.Fatal("Release changed a message that holds no recycled buffer")
 	}
 
 	// Released before its commit, then rolled back: the body stays and comes again.
