@@ -33,7 +33,7 @@ type Functions interface {
 }
 
 // bufferInvoker is Functions that says when it is done with an event's buffer, so
-// the buffer can be reused (eventbuf.go); *function.Registry is one.
+// the buffer can be reused (internal/bufpool); *function.Registry is one.
 type bufferInvoker interface {
 	InvokeBuffer(ctx context.Context, name string, payload []byte, released func()) (*function.Result, error)
 }
