@@ -69,53 +69,75 @@ func (b *bench) prefix() string {
 func (b *bench) measured() bool { return b.cur == b.main }
 
 // both runs one scenario on the build under test and, with -baseline, on the
-// baseline beside it, and notes the ratio between the two on the build's row.
-func (b *bench) both(measure func() row, ratio func(cur, base row) (float64, bool)) []row {
-	if b.base == nil {
-		b.use(b.main)
-		return []row{measure()}
+// baseline beside it, times runs each (the median shown), and notes the ratio
+// between the two on the build's row. The builds take turns run by run: the run
+// just after another program's has been seen up to 2x slower than the next on a
+// busy machine (either build), and a slow spell of the disk then lands on both
+// rather than on the three runs of one.
+func (b *bench) both(times int, measure func() row, ratio func(cur, base row) (float64, bool)) []row {
+	times = max(times, 1)
+	var mine, theirs []row
+	run := func(in *instance, into *[]row) {
+		if n := len(*into); n > 0 && (*into)[n-1].Err != nil {
+			return // a failed run ends the row
+		}
+		b.use(in)
+		*into = append(*into, measure())
 	}
-	// The build measured first in a pair has been seen to run up to 2x slower than
-	// the second on a busy machine (either build), so the order alternates from
-	// one scenario to the next and the note says which went first.
-	var r, br row
+	if b.base == nil {
+		for range times {
+			run(b.main, &mine)
+		}
+		return []row{median(mine)}
+	}
 	b.pairs++
-	first := "this build first"
-	if b.pairs%2 == 1 {
-		b.use(b.main)
-		r = measure()
-		b.use(b.base)
-		br = measure()
-	} else {
-		first = "baseline first"
-		b.use(b.base)
-		br = measure()
-		b.use(b.main)
-		r = measure()
+	mainFirst := b.pairs%2 == 1
+	for i := range times {
+		if mainFirst == (i%2 == 0) {
+			run(b.main, &mine)
+			run(b.base, &theirs)
+		} else {
+			run(b.base, &theirs)
+			run(b.main, &mine)
+		}
 	}
 	b.use(b.main)
+	r, br := median(mine), median(theirs)
+	order := "this build first"
+	switch {
+	case times > 1:
+		order = "runs alternated"
+	case !mainFirst:
+		order = "baseline first"
+	}
 	if x, ok := ratio(r, br); ok && r.Err == nil && br.Err == nil {
-		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline (%s)", x, first))
+		r.Note = join(r.Note, fmt.Sprintf("%.2f× baseline (%s)", x, order))
 	}
 	return []row{r, br}
 }
 
-// repeated runs measure -repeat times and returns the run with the median rate,
-// noting the range: on a small shared machine one run of a row can differ from
-// the next by a quarter or more.
+// repeated runs measure -repeat times and returns the median run (median).
 func (b *bench) repeated(measure func() row) row {
-	n := max(b.opts.Repeat, 1)
-	if n == 1 {
-		return measure()
-	}
-	runs := make([]row, 0, n)
-	for range n {
+	var runs []row
+	for range max(b.opts.Repeat, 1) {
 		r := measure()
-		if r.Err != nil {
-			return r
-		}
 		runs = append(runs, r)
+		if r.Err != nil {
+			break
+		}
 	}
+	return median(runs)
+}
+
+// median returns the run with the median rate, noting the range: on a small
+// shared machine one run of a row can differ from the next by a quarter or
+// more. A failed run (the last) is returned as it is.
+func median(runs []row) row {
+	n := len(runs)
+	if n == 1 || runs[n-1].Err != nil {
+		return runs[n-1]
+	}
+	runs = slices.Clone(runs)
 	slices.SortStableFunc(runs, func(x, y row) int { return cmp.Compare(x.Rate, y.Rate) })
 	m := runs[(n-1)/2]
 	m.Note = join(m.Note, fmt.Sprintf("median of %d runs, %.0f–%.0f msgs/s", n, runs[0].Rate, runs[n-1].Rate))
@@ -150,9 +172,7 @@ func runBench(ctx context.Context, opts options, log io.Writer) (rows []row, err
 		for _, fn := range fns {
 			var c1 float64 // the build under test's concurrency-1 rate
 			for _, c := range opts.Concurrency {
-				rs := b.both(func() row {
-					return b.repeated(func() row { return b.throughputRow(ctx, g, fn, c, ref.Rate) })
-				}, rateRatio)
+				rs := b.both(opts.Repeat, func() row { return b.throughputRow(ctx, g, fn, c, ref.Rate) }, rateRatio)
 				if c == 1 {
 					c1 = rs[0].Rate
 				}
@@ -179,7 +199,7 @@ func runBench(ctx context.Context, opts options, log io.Writer) (rows []row, err
 	if opts.LatencySamples > 0 {
 		for _, fn := range fns {
 			for _, persistent := range []bool{false, true} {
-				rows = append(rows, b.both(func() row { return b.latencyRow(ctx, fn, persistent, opts.LatencySamples) }, p99Ratio)...)
+				rows = append(rows, b.both(1, func() row { return b.latencyRow(ctx, fn, persistent, opts.LatencySamples) }, p99Ratio)...)
 				if ctx.Err() != nil {
 					return rows, ctx.Err()
 				}

@@ -320,11 +320,11 @@ func TestBothMeasuresTheBaselineInTurn(t *testing.T) {
 	measure := func() row {
 		return row{Scenario: b.cur.Label, Rate: map[string]float64{"mqtrigger": 300, "baseline": 200}[b.cur.Label]}
 	}
-	if rows := b.both(measure, rateRatio); len(rows) != 1 || rows[0].Scenario != "mqtrigger" || rows[0].Note != "" {
+	if rows := b.both(1, measure, rateRatio); len(rows) != 1 || rows[0].Scenario != "mqtrigger" || rows[0].Note != "" {
 		t.Fatalf("without a baseline: %+v", rows)
 	}
 	b.base = &instance{Label: "baseline"}
-	rows := b.both(measure, rateRatio)
+	rows := b.both(1, measure, rateRatio)
 	if len(rows) != 2 || rows[0].Scenario != "mqtrigger" || rows[1].Scenario != "baseline" {
 		t.Fatalf("with a baseline: %+v", rows)
 	}
@@ -333,10 +333,47 @@ func TestBothMeasuresTheBaselineInTurn(t *testing.T) {
 	}
 	var order []string
 	measure2 := func() row { order = append(order, b.cur.Label); return measure() }
-	if rows := b.both(measure2, rateRatio); rows[0].Note != "1.50× baseline (baseline first)" || order[0] != "baseline" {
+	if rows := b.both(1, measure2, rateRatio); rows[0].Note != "1.50× baseline (baseline first)" || order[0] != "baseline" {
 		t.Fatalf("the next pair: order %v, note %q", order, rows[0].Note)
 	}
 	if b.cur != b.main {
 		t.Fatal("the build under test is not current again after the baseline's row")
+	}
+
+	// Repeated, the builds take turns run by run, and each row is its build's median.
+	order = nil
+	runs := map[string][]float64{"mqtrigger": {300, 900, 600}, "baseline": {100, 400, 200}}
+	measure3 := func() row {
+		l := b.cur.Label
+		order = append(order, l)
+		r := row{Scenario: l, Rate: runs[l][0]}
+		runs[l] = runs[l][1:]
+		return r
+	}
+	rows = b.both(3, measure3, rateRatio)
+	if got := strings.Join(order, ","); got != "mqtrigger,baseline,baseline,mqtrigger,mqtrigger,baseline" {
+		t.Fatalf("order of runs: %s", got)
+	}
+	if rows[0].Rate != 600 || rows[1].Rate != 200 {
+		t.Fatalf("medians %v and %v, want 600 and 200", rows[0].Rate, rows[1].Rate)
+	}
+	if rows[0].Note != "median of 3 runs, 300–900 msgs/s; 3.00× baseline (runs alternated)" || rows[1].Note != "median of 3 runs, 100–400 msgs/s" {
+		t.Fatalf("notes %q, %q", rows[0].Note, rows[1].Note)
+	}
+	// A failed run ends its build's row; the other build still runs its turns.
+	order = nil
+	fails := func() row {
+		order = append(order, b.cur.Label)
+		if b.cur == b.base {
+			return row{Scenario: "baseline", Err: errors.New("broker gone")}
+		}
+		return row{Scenario: "mqtrigger", Rate: 1}
+	}
+	rows = b.both(3, fails, rateRatio)
+	if rows[1].Err == nil || strings.Count(strings.Join(order, ","), "baseline") != 1 || strings.Count(strings.Join(order, ","), "mqtrigger") != 3 {
+		t.Fatalf("order %v, rows %+v", order, rows)
+	}
+	if strings.Contains(rows[0].Note, "baseline") {
+		t.Fatalf("a ratio against a failed baseline: %q", rows[0].Note)
 	}
 }
