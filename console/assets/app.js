@@ -542,18 +542,19 @@ async function secretsPage() {
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     clearErrors(form);
+    const created = name.value.trim();
     try {
-      await secrets('CreateSecret', { Name: name.value.trim(), SecretString: JSON.stringify({ username: user.value, password: pass.value }) });
-      pass.value = '';
-      say('Secret ' + name.value.trim() + ' created.');
-      secretsPage();
-    } catch (e) { showError(form, [[/name/i, fn]], e); }
+      await secrets('CreateSecret', { Name: created, SecretString: JSON.stringify({ username: user.value, password: pass.value }) });
+    } catch (e) { showError(form, [[/name/i, fn]], e); return; }
+    pass.value = '';
+    await secretsPage(); // the list shows the change before the message says it
+    say('Secret ' + created + ' created.');
   });
   const rows = (r.SecretList || []).map(s => {
     const replace = h('button', { type: 'button', class: 'secondary', onclick: () => replaceSecret(s) }, 'Replace value');
     const del = h('button', { type: 'button', class: 'danger', onclick: async () => {
       if (!confirm('Delete secret ' + s.Name + '? Triggers that use it can no longer reach their broker.')) return;
-      try { await secrets('DeleteSecret', { SecretId: s.ARN, ForceDeleteWithoutRecovery: true }); say('Secret ' + s.Name + ' deleted.'); secretsPage(); }
+      try { await secrets('DeleteSecret', { SecretId: s.ARN, ForceDeleteWithoutRecovery: true }); await secretsPage(); say('Secret ' + s.Name + ' deleted.'); }
       catch (e) { say(e.message, true); }
     } }, 'Delete');
     return [s.Name, h('code', {}, s.ARN), fmtTime(s.LastChangedDate), h('div', { class: 'actions' }, replace, del)];
