@@ -160,7 +160,7 @@ func BenchmarkDecodeDispatch(b *testing.B) {
 	for b.Loop() {
 		buf := make([]byte, len(wire)) // the reader's per-frame buffer
 		copy(buf, wire)
-		if _, err := decodeFrame(buf, 1<<20, intern); err != nil {
+		if _, err := decodeFrame(buf, false, 1<<20, intern); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -52,19 +52,22 @@ type frame struct {
 	wf        wireFormat   // WireFormatInfo
 }
 
-// decodeFrame decodes one frame (type byte first). Unknown command types are
-// returned with only typ set. maxBody bounds decompressed bodies. A malformed
-// frame gives an error matching ErrMalformed; it never panics.
-func decodeFrame(b []byte, maxBody int, intern map[string]string) (f frame, err error) {
+// decodeFrame decodes one frame (type byte first), tight or loose as negotiated.
+// Unknown command types are returned with only typ set. maxBody bounds
+// decompressed bodies. A malformed frame gives an error matching ErrMalformed; it
+// never panics.
+func decodeFrame(b []byte, tight bool, maxBody int, intern map[string]string) (f frame, err error) {
 	if len(b) == 0 {
 		return f, fmt.Errorf("%w: empty frame", ErrMalformed)
 	}
 	f.typ = b[0]
-	d := decoder{b: b[1:], intern: intern}
-	switch f.typ {
-	case typeWireFormatInfo:
+	if f.typ == typeWireFormatInfo {
+		d := decoder{b: b[1:]} // always loose: it comes before the negotiation
 		f.wf, err = d.wireFormatInfo()
 		return f, err
+	}
+	d := frameDecoder(b[1:], tight, intern)
+	switch f.typ {
 	case typeMessageDispatch:
 		return f, d.dispatch(&f, len(b)+4, maxBody, b[max(0, len(b)-4):])
 	case typeResponse, typeDataResponse, typeDataArrayResponse, typeIntegerResponse:

@@ -10,28 +10,9 @@ import (
 	"testing"
 )
 
-// dispatchFrame builds a MessageDispatch frame as the broker would send it.
+// dispatchFrame builds a MessageDispatch frame as the broker would send it, loose.
 func dispatchFrame(m *Message, redeliveries int32) []byte {
-	var inner encoder
-	content, has, err := m.encodeContent()
-	if err != nil {
-		panic(err)
-	}
-	props, _ := encodeProperties(m.Properties)
-	if m.id.producer.conn == "" {
-		m.id = messageID{producer: producerID{conn: "ID:host-1234-1700000000000-1:1", value: 1, session: 1}, prodSeq: 7, brokerSeq: 42}
-	}
-	inner.message(0, false, m, m.id.producer, &m.Destination, nil, content, has, props)
-	var e encoder
-	start := e.beginFrame(typeMessageDispatch)
-	e.command(0, false)
-	e.consumerID(consumerID{conn: "ID:client-1:1", session: 1, value: 2})
-	e.destination(&m.Destination)
-	e.bool1(true)
-	e.b = append(e.b, inner.b[4:]...)
-	e.int32(redeliveries)
-	e.endFrame(start)
-	return e.b
+	return dispatchFrameAs(m, redeliveries, false)
 }
 
 func decodeOne(t testing.TB, wire []byte) frame {
@@ -40,7 +21,7 @@ func decodeOne(t testing.TB, wire []byte) frame {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr, err := decodeFrame(f, 1<<20, nil)
+	fr, err := decodeFrame(f, false, 1<<20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +35,7 @@ func TestDecodeMalformed(t *testing.T) {
 	// alone, carrying its id so that it can be acknowledged.
 	failedAlone := 0
 	for i := 1; i < len(frame); i++ {
-		f, err := decodeFrame(frame[:i], 1<<20, nil)
+		f, err := decodeFrame(frame[:i], false, 1<<20, nil)
 		switch {
 		case err != nil && failedAlone > 0:
 			t.Errorf("truncated at %d of %d: %v, after shorter frames failed only the message", i, len(frame), err)
@@ -76,7 +57,7 @@ func TestDecodeMalformed(t *testing.T) {
 	}
 	// a compressed body that inflates past the limit is refused
 	m := &Message{Kind: KindBytes, Body: make([]byte, 1<<20), Compressed: true, Destination: Queue("q")}
-	f, err := decodeFrame(dispatchFrame(m, 0)[4:], 1000, nil)
+	f, err := decodeFrame(dispatchFrame(m, 0)[4:], false, 1000, nil)
 	if err != nil || !errors.Is(f.bodyErr, ErrFrameTooLarge) {
 		t.Errorf("zip bomb: %v %v", err, f.bodyErr)
 	}
@@ -95,18 +76,32 @@ func TestExceptionResponseDecoding(t *testing.T) {
 	}
 }
 
+// fuzzSeedMessages makes the messages of the fuzz seeds, fresh on each call.
+func fuzzSeedMessages() []func() *Message {
+	return []func() *Message{
+		func() *Message {
+			reply := Queue("r")
+			return &Message{Kind: KindText, Text: "hello 😀", Persistent: true, CorrelationID: "c", ReplyTo: &reply, Destination: Queue("q"),
+				Expiration: 1700000000000, Timestamp: 1699999999999, Priority: 4, GroupID: "g", GroupSequence: 70000,
+				Properties: map[string]any{"b": true, "i": int32(1), "l": int64(2), "s": "x", "d": 1.5}}
+		},
+		func() *Message {
+			return &Message{Kind: KindText, Text: "compressed compressed compressed", Compressed: true, Destination: Queue("q")}
+		},
+		func() *Message { return &Message{Kind: KindBytes, Body: []byte{1, 2, 3}, Destination: Topic("t")} },
+		func() *Message {
+			return &Message{Kind: KindBytes, Body: []byte("zzzzzzzzzzzz"), Compressed: true, Destination: Topic("t")}
+		},
+		func() *Message {
+			return &Message{Kind: KindMap, Map: map[string]any{"k": []byte{1}}, Destination: Queue("q")}
+		},
+	}
+}
+
 func fuzzSeeds() [][]byte {
-	reply := Queue("r")
 	var seeds [][]byte
-	for _, m := range []*Message{
-		{Kind: KindText, Text: "hello 😀", Persistent: true, CorrelationID: "c", ReplyTo: &reply, Destination: Queue("q"),
-			Properties: map[string]any{"b": true, "i": int32(1), "l": int64(2), "s": "x", "d": 1.5}},
-		{Kind: KindText, Text: "compressed compressed compressed", Compressed: true, Destination: Queue("q")},
-		{Kind: KindBytes, Body: []byte{1, 2, 3}, Destination: Topic("t")},
-		{Kind: KindBytes, Body: []byte("zzzzzzzzzzzz"), Compressed: true, Destination: Topic("t")},
-		{Kind: KindMap, Map: map[string]any{"k": []byte{1}}, Destination: Queue("q")},
-	} {
-		seeds = append(seeds, dispatchFrame(m, 1))
+	for _, m := range fuzzSeedMessages() {
+		seeds = append(seeds, dispatchFrame(m(), 1))
 	}
 	var e encoder
 	e.wireFormatInfo(wireFormat{version: 12, props: map[string]any{"MaxInactivityDuration": int64(30000), "CacheSize": int32(1024)}})
@@ -138,7 +133,7 @@ func FuzzDecodeFrame(f *testing.F) {
 				return
 			}
 			buf = fr
-			_, _ = decodeFrame(fr, 1<<16, map[string]string{})
+			_, _ = decodeFrame(fr, false, 1<<16, map[string]string{})
 		}
 	})
 }
@@ -149,7 +144,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		f.Add(s[4:])
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		fr, err := decodeFrame(frame, 1<<16, nil)
+		fr, err := decodeFrame(frame, false, 1<<16, nil)
 		if err == nil && fr.msg != nil {
 			_ = fr.msg.Data()
 			_, _ = encodeProperties(fr.msg.Properties)
@@ -179,6 +174,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			write("FuzzDecodeMessage", i, s[4:])
 			write("FuzzOversizedDispatch", i, s)
 		}
+	}
+	for i, s := range tightFuzzSeeds() {
+		write("FuzzDecodeTightFrame", i, s)
 	}
 	b, _ := encodeProperties(map[string]any{"a": "b😀", "n": int32(1), "l": []any{int8(1)}, "m": map[string]any{"x": 1.5}, "z": nil})
 	write("FuzzPrimitiveMap", 0, b)

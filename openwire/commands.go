@@ -119,23 +119,23 @@ func (e *encoder) sessionID(conn string, v int64) {
 	e.bool1(true)
 	e.byte1(typeSessionID)
 	e.str(conn)
-	e.int64(v)
+	e.long(v)
 }
 
 func (e *encoder) consumerID(c consumerID) {
 	e.bool1(true)
 	e.byte1(typeConsumerID)
 	e.str(c.conn)
-	e.int64(c.session)
-	e.int64(c.value)
+	e.long(c.session)
+	e.long(c.value)
 }
 
 func (e *encoder) producerID(p producerID) {
 	e.bool1(true)
 	e.byte1(typeProducerID)
 	e.str(p.conn)
-	e.int64(p.value)
-	e.int64(p.session)
+	e.long(p.value)
+	e.long(p.session)
 }
 
 func (e *encoder) destination(d *Destination) {
@@ -157,8 +157,8 @@ func (e *encoder) messageID(m *messageID) {
 	e.byte1(typeMessageID)
 	e.str(m.textView)
 	e.producerID(m.producer)
-	e.int64(m.prodSeq)
-	e.int64(m.brokerSeq)
+	e.long(m.prodSeq)
+	e.long(m.brokerSeq)
 }
 
 type txID struct {
@@ -173,7 +173,7 @@ func (e *encoder) txID(t *txID) {
 	}
 	e.bool1(true)
 	e.byte1(typeLocalTransactionID)
-	e.int64(t.value)
+	e.long(t.value)
 	e.connectionID(t.conn)
 }
 
@@ -280,7 +280,7 @@ func (e *encoder) removeInfo(id int32, object func(*encoder), lastDelivered int6
 	start := e.beginFrame(typeRemoveInfo)
 	e.command(id, true)
 	object(e)
-	e.int64(lastDelivered)
+	e.long(lastDelivered)
 	e.endFrame(start)
 }
 
@@ -371,11 +371,11 @@ func (d *decoder) expect(got, want byte, what string) bool {
 }
 
 func (d *decoder) producerIDBody() producerID {
-	return producerID{conn: d.istr(), value: d.int64(), session: d.int64()}
+	return producerID{conn: d.istr(), value: d.long(), session: d.long()}
 }
 
 func (d *decoder) consumerIDBody() consumerID {
-	return consumerID{conn: d.istr(), session: d.int64(), value: d.int64()}
+	return consumerID{conn: d.istr(), session: d.long(), value: d.long()}
 }
 
 func (d *decoder) messageIDBody() messageID {
@@ -383,8 +383,8 @@ func (d *decoder) messageIDBody() messageID {
 	if t := d.nestedType(); t != 0 && d.expect(t, typeProducerID, "MessageId.producerId") {
 		m.producer = d.producerIDBody()
 	}
-	m.prodSeq = d.int64()
-	m.brokerSeq = d.int64()
+	m.prodSeq = d.long()
+	m.brokerSeq = d.long()
 	return m
 }
 
@@ -414,15 +414,15 @@ func (d *decoder) skipBody(t byte, depth int) {
 		d.skipStr()
 	case typeSessionID:
 		d.skipStr()
-		d.int64()
+		d.long()
 	case typeConsumerID, typeProducerID:
 		d.skipStr()
-		d.int64()
-		d.int64()
+		d.long()
+		d.long()
 	case typeMessageID:
 		d.messageIDBody()
 	case typeLocalTransactionID:
-		d.int64()
+		d.long()
 		d.skipNested(depth + 1)
 	case typeXATransactionID:
 		d.int32()
@@ -434,11 +434,7 @@ func (d *decoder) skipBody(t byte, depth int) {
 }
 
 // skipStr skips a nullable string without decoding it.
-func (d *decoder) skipStr() {
-	if d.bool1() {
-		d.raw(int(uint16(d.int16())))
-	}
-}
+func (d *decoder) skipStr() { d.strBytes() }
 
 func (d *decoder) skipNested(depth int) {
 	if t := d.nestedType(); t != 0 {
@@ -486,11 +482,14 @@ func (d *decoder) throwable(stackTrace bool, depth int) *BrokerError {
 // istr reads a nullable string, reusing an earlier identical string when the
 // decoder has an intern table (ids and destination names repeat on every message).
 func (d *decoder) istr() string {
-	if !d.bool1() {
+	b, ascii, ok := d.strBytes()
+	switch {
+	case !ok:
 		return ""
+	case ascii && hasHigh(b):
+		return latin1(b)
 	}
-	n := int(uint16(d.int16()))
-	return d.internBytes(d.raw(n))
+	return d.internBytes(b)
 }
 
 // internBytes decodes modified UTF-8, reusing an earlier identical string.

@@ -18,8 +18,8 @@ type connectionError struct {
 	connID string // usually empty: ActiveMQ's serviceException does not set it
 }
 
-func decodeConnectionError(frame []byte) (connectionError, error) {
-	d := decoder{b: frame[1:]}
+func decodeConnectionError(frame []byte, tight bool) (connectionError, error) {
+	d := frameDecoder(frame[1:], tight, nil)
 	d.command()
 	ce := connectionError{err: d.throwable(false, 0)}
 	if ce.err == nil {
@@ -37,8 +37,8 @@ type consumerControl struct {
 	prefetch int32
 }
 
-func decodeConsumerControl(frame []byte) (consumerControl, error) {
-	d := decoder{b: frame[1:]}
+func decodeConsumerControl(frame []byte, tight bool) (consumerControl, error) {
+	d := frameDecoder(frame[1:], tight, nil)
 	d.command()
 	d.destination()
 	var cc consumerControl
@@ -56,8 +56,8 @@ type connectionControl struct {
 	rebalance                                   bool
 }
 
-func decodeConnectionControl(frame []byte) (connectionControl, error) {
-	d := decoder{b: frame[1:]}
+func decodeConnectionControl(frame []byte, tight bool) (connectionControl, error) {
+	d := frameDecoder(frame[1:], tight, nil)
 	d.command()
 	var cc connectionControl
 	cc.close, cc.exit, cc.faultTolerant, cc.resume, cc.suspend = d.bool1(), d.bool1(), d.bool1(), d.bool1(), d.bool1()
@@ -72,7 +72,7 @@ func decodeConnectionControl(frame []byte) (connectionControl, error) {
 // make) and keeps the connection open, so the link stays. Transactions the error
 // concerns become rollback-only; Config.OnAsyncError hears of it.
 func (l *link) onConnectionError(frame []byte) error {
-	ce, err := decodeConnectionError(frame)
+	ce, err := decodeConnectionError(frame, l.tight)
 	if err != nil {
 		return fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}
@@ -124,7 +124,7 @@ func (l *link) onConnectionError(frame []byte) error {
 // consumer (abortSlowConsumerStrategy, abortSlowAckConsumerStrategy). Other
 // ConsumerControl uses (prefetch changes by a network of brokers) are ignored.
 func (l *link) onConsumerControl(frame []byte) error {
-	cc, err := decodeConsumerControl(frame)
+	cc, err := decodeConsumerControl(frame, l.tight)
 	if err != nil {
 		return fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}
@@ -147,7 +147,7 @@ func (l *link) onConsumerControl(frame []byte) error {
 // rebalancing (rebalanceClusterClients, reconnectTo); the failover URL alone
 // names the brokers.
 func (l *link) onConnectionControl(frame []byte) error {
-	cc, err := decodeConnectionControl(frame)
+	cc, err := decodeConnectionControl(frame, l.tight)
 	if err != nil {
 		return fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}

@@ -1,5 +1,7 @@
 // Package openwire is a client for ActiveMQ Classic's native OpenWire protocol
-// (version 12, loose encoding): connections over tcp://, ssl:// and failover:
+// (version 12, tight encoding when the broker offers it, as ActiveMQ does by
+// default, loose otherwise or with ?wireFormat.tightEncodingEnabled=false on the
+// URL): connections over tcp://, ssl:// and failover:
 // URLs, sessions, queue and topic consumers with prefetch, individual, range,
 // delivered and poison acknowledgements, local transactions, a client-side
 // redelivery policy like the Java client's, producers, queue browsers

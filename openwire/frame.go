@@ -28,6 +28,12 @@ func (d *decoder) dispatch(f *frame, size, maxBody int, trailer []byte) error {
 		d.fail("MessageDispatch.message has type %d", mt)
 		return d.err
 	}
+	if d.tight && d.bool1() {
+		// A message is MarshallAware: tight, a bit says whether a cached marshalled
+		// form follows. No ActiveMQ version writes one (its marshaller refuses to).
+		d.fail("MessageDispatch.message in a cached marshalled form")
+		return d.err
+	}
 	d.command()
 	m := &Message{Size: size}
 	if !d.messageHead(mt, m) {
@@ -64,7 +70,7 @@ func frameSize(hdr []byte) int { return int(int32(binary.BigEndian.Uint32(hdr)))
 // message fails alone: the frame comes back with msg set and bodyErr matching
 // ErrFrameTooLarge, for the consumer to dead-letter. An error (the stream ended, or
 // the head does not hold the id) ends the link.
-func readOversizedDispatch(br *bufio.Reader, max int, intern map[string]string) (frame, error) {
+func readOversizedDispatch(br *bufio.Reader, max int, tight bool, intern map[string]string) (frame, error) {
 	hdr, err := br.Peek(4)
 	if err != nil {
 		return frame{}, unexpectedEOF(err)
@@ -90,7 +96,7 @@ func readOversizedDispatch(br *bufio.Reader, max int, intern map[string]string) 
 	if f.typ != typeMessageDispatch {
 		return f, tooLarge
 	}
-	d := decoder{b: head[1:], intern: intern}
+	d := frameDecoder(head[1:], tight, intern)
 	if err := d.dispatch(&f, n+4, 0, trailer[:]); err != nil || f.msg == nil {
 		return f, fmt.Errorf("%w; its head does not hold the message id: %v", tooLarge, err)
 	}

@@ -35,7 +35,7 @@ func TestUnknownNestedFailsTheMessage(t *testing.T) {
 	wire := dispatchFrame(&Message{Kind: KindText, Text: "advisory", Destination: Topic("ActiveMQ.Advisory.Consumer.Queue.q")}, 5)
 	// a ConsumerInfo, as advisory messages carry, and bytes the decoder cannot size
 	odd := withDataStructure(wire, []byte{1, typeConsumerInfo, 0, 0, 0, 1, 0, 1, typeConsumerID, 0xde, 0xad})
-	f, err := decodeFrame(odd[4:], 1<<20, nil)
+	f, err := decodeFrame(odd[4:], false, 1<<20, nil)
 	if err != nil {
 		t.Fatalf("the link would end: %v", err)
 	}
@@ -61,7 +61,7 @@ func TestUnknownNestedFailsTheMessage(t *testing.T) {
 	e.byte1(typeConsumerInfo) // as producerId
 	e.int32(7)
 	e.endFrame(start)
-	if _, err := decodeFrame(e.b[4:], 1<<20, nil); !errors.Is(err, ErrMalformed) {
+	if _, err := decodeFrame(e.b[4:], false, 1<<20, nil); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("unknown producerId: %v", err)
 	}
 }
@@ -80,7 +80,7 @@ func TestOversizedDispatch(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	f, err := readOversizedDispatch(br, limit, nil)
+	f, err := readOversizedDispatch(br, limit, false, nil)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestOversizedDispatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, err := decodeFrame(fr, limit, nil); err != nil || g.msg == nil || g.msg.Text != "next" {
+	if g, err := decodeFrame(fr, false, limit, nil); err != nil || g.msg == nil || g.msg.Text != "next" {
 		t.Fatalf("next frame: %v %+v", err, g.msg)
 	}
 
@@ -114,10 +114,10 @@ func TestOversizedDispatch(t *testing.T) {
 	e.int32(1)
 	e.b = append(e.b, make([]byte, limit)...)
 	e.endFrame(start)
-	if _, err := readOversizedDispatch(bufio.NewReader(bytes.NewReader(e.b)), limit, nil); !errors.Is(err, ErrFrameTooLarge) {
+	if _, err := readOversizedDispatch(bufio.NewReader(bytes.NewReader(e.b)), limit, false, nil); !errors.Is(err, ErrFrameTooLarge) {
 		t.Errorf("oversized response: %v", err)
 	}
-	if _, err := readOversizedDispatch(bufio.NewReader(bytes.NewReader(big[:len(big)-10])), limit, nil); err == nil {
+	if _, err := readOversizedDispatch(bufio.NewReader(bytes.NewReader(big[:len(big)-10])), limit, false, nil); err == nil {
 		t.Errorf("truncated oversized frame: no error")
 	}
 }
@@ -130,7 +130,7 @@ func FuzzOversizedDispatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const limit = 64
-		fr, err := readOversizedDispatch(bufio.NewReader(bytes.NewReader(data)), limit, nil)
+		fr, err := readOversizedDispatch(bufio.NewReader(bytes.NewReader(data)), limit, false, nil)
 		if err == nil && (fr.msg == nil || !errors.Is(fr.bodyErr, ErrFrameTooLarge)) {
 			t.Fatalf("message %+v, bodyErr %v", fr.msg, fr.bodyErr)
 		}

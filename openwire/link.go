@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,7 @@ type link struct {
 	logicalConnections
 	gen        uint64
 	maxFrame   int
+	tight      bool // negotiated TightEncodingEnabled; set before the reader starts
 	inactivity time.Duration
 	intern     map[string]string // reader goroutine only
 
@@ -122,15 +124,20 @@ func (c *Conn) connect(ctx context.Context, ep endpoint) (*link, error) {
 func (l *link) handshake() error {
 	c := l.c
 	props := map[string]any{
-		"TightEncodingEnabled":             false,
+		"TightEncodingEnabled":             !l.ep.loose,
 		"CacheEnabled":                     false,
 		"SizePrefixDisabled":               false,
 		"StackTraceEnabled":                false,
 		"TcpNoDelayEnabled":                true,
 		"MaxInactivityDuration":            max(int64(0), c.cfg.MaxInactivityDuration.Milliseconds()),
 		"MaxInactivityDurationInitalDelay": int64(10000),
-		"MaxFrameSize":                     int64(c.cfg.MaxFrameSize),
-		"CacheSize":                        int32(0),
+		// Not Config.MaxFrameSize: it is enforced here, a frame at a time. A broker
+		// told of it refuses, with tight encoding, to send a larger message at all
+		// and drops the connection each time, so that message could never be
+		// dead-lettered (frame.go); the broker's own limit still applies (the lower
+		// one is negotiated).
+		"MaxFrameSize": int64(math.MaxInt64),
+		"CacheSize":    int32(0),
 	}
 	if err := l.write(func(e *encoder) { e.wireFormatInfo(wireFormat{version: protocolVersion, props: props}) }); err != nil {
 		return err
@@ -164,6 +171,10 @@ func (l *link) handshake() error {
 	if mf := propInt(w.props, "MaxFrameSize", 0); mf > 0 && mf < int64(l.maxFrame) {
 		l.maxFrame = int(mf)
 	}
+	// Tight only when both sides offer it (OpenWireFormat.renegotiateWireFormat).
+	theirsTight, _ := w.props["TightEncodingEnabled"].(bool)
+	l.tight = !l.ep.loose && theirsTight
+	l.enc.tight = l.tight
 	return nil
 }
 
@@ -199,7 +210,7 @@ func (l *link) readLoop() {
 		if hdr[4] == typeMessageDispatch && frameSize(hdr) > l.maxFrame {
 			// one message too large for the limit fails alone (frame.go)
 			var f frame
-			if f, err = readOversizedDispatch(l.br, l.maxFrame, l.intern); err != nil {
+			if f, err = readOversizedDispatch(l.br, l.maxFrame, l.tight, l.intern); err != nil {
 				err = fmt.Errorf("openwire: from %s: %w", l.ep, err)
 				break
 			}
@@ -251,7 +262,7 @@ func (l *link) readLoop() {
 // points into the frame, which is then the message's to release (a pooled one)
 // or the collector's.
 func (l *link) handle(frame []byte) (held bool, err error) {
-	f, err := decodeFrame(frame, l.maxFrame, l.intern)
+	f, err := decodeFrame(frame, l.tight, l.maxFrame, l.intern)
 	if err != nil {
 		return false, fmt.Errorf("openwire: from %s: %w", l.ep, err)
 	}

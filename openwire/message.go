@@ -234,13 +234,13 @@ func (d *decoder) messageRest(m *Message, maxBody int) (bodyErr error) {
 	m.GroupSequence = d.int32()
 	m.CorrelationID = d.str()
 	m.Persistent = d.bool1()
-	m.Expiration = d.int64()
+	m.Expiration = d.long()
 	m.Priority = d.byte1()
 	if rt, ok := d.destination(); ok {
 		m.ReplyTo = new(Destination)
 		*m.ReplyTo = rt
 	}
-	m.Timestamp = d.int64()
+	m.Timestamp = d.long()
 	m.Type = d.istr()
 	content, hasContent := d.bytes()
 	props, _ := d.bytes()
@@ -249,13 +249,13 @@ func (d *decoder) messageRest(m *Message, maxBody int) (bodyErr error) {
 	m.Compressed = d.bool1()
 	m.RedeliveryCounter = int(d.int32())
 	d.skipObjectArray() // brokerPath
-	d.int64()           // arrival
+	d.long()            // arrival
 	m.UserID = d.str()
 	d.bool1()           // recievedByDFBridge
 	d.bool1()           // droppable
 	d.skipObjectArray() // cluster
-	m.BrokerInTime = d.int64()
-	m.BrokerOutTime = d.int64()
+	m.BrokerInTime = d.long()
+	m.BrokerOutTime = d.long()
 	d.bool1() // jmsXGroupFirstForConsumer
 	if d.err != nil {
 		return nil
@@ -439,9 +439,15 @@ func (m *Message) encodeContent() ([]byte, bool, error) {
 	return nil, false, fmt.Errorf("openwire: cannot send %s messages (use text, bytes, map or plain)", m.Kind)
 }
 
-// encodeMessage writes an ActiveMQMessage frame for a producer.
+// message writes an ActiveMQMessage frame for a producer.
 func (e *encoder) message(id int32, respReq bool, m *Message, pid producerID, dest *Destination, tx *txID, content []byte, hasContent bool, props []byte) {
 	start := e.beginFrame(m.Kind.commandType())
+	e.messageFields(id, respReq, m, pid, dest, tx, content, hasContent, props)
+	e.endFrame(start)
+}
+
+// messageFields writes a message's fields, after its type byte.
+func (e *encoder) messageFields(id int32, respReq bool, m *Message, pid producerID, dest *Destination, tx *txID, content []byte, hasContent bool, props []byte) {
 	e.command(id, respReq)
 	e.producerID(pid)
 	e.destination(dest)
@@ -453,10 +459,10 @@ func (e *encoder) message(id int32, respReq bool, m *Message, pid producerID, de
 	e.int32(m.GroupSequence)
 	e.str(m.CorrelationID)
 	e.bool1(m.Persistent)
-	e.int64(m.Expiration)
+	e.long(m.Expiration)
 	e.byte1(m.Priority)
 	e.destination(m.ReplyTo)
-	e.int64(m.Timestamp)
+	e.long(m.Timestamp)
 	e.str(m.Type)
 	e.bytes(content, hasContent)
 	e.bytes(props, props != nil)
@@ -465,13 +471,12 @@ func (e *encoder) message(id int32, respReq bool, m *Message, pid producerID, de
 	e.bool1(m.Compressed && hasContent)
 	e.int32(0)     // redeliveryCounter
 	e.null()       // brokerPath
-	e.int64(0)     // arrival
+	e.long(0)      // arrival
 	e.null()       // userID
 	e.bool1(false) // recievedByDFBridge
 	e.bool1(false) // droppable
 	e.null()       // cluster
-	e.int64(0)     // brokerInTime
-	e.int64(0)     // brokerOutTime
+	e.long(0)      // brokerInTime
+	e.long(0)      // brokerOutTime
 	e.bool1(false) // jmsXGroupFirstForConsumer
-	e.endFrame(start)
 }

@@ -6,14 +6,36 @@ import (
 	"math"
 )
 
-// decoder reads loose-encoded primitives from one frame. Reads past the end set a
+// decoder reads OpenWire primitives from one frame. Reads past the end set a
 // sticky error and return zero values, so decoding never panics; lengths are
 // checked against the bytes left, so nothing allocates more than the frame holds.
+// Tight frames (see encoder) keep their booleans in a bit stream ahead of the data.
 type decoder struct {
 	b      []byte
 	off    int
 	err    error
 	intern map[string]string // optional: reuse repeated id and destination strings
+
+	tight bool
+	bits  []byte // tight: the frame's bit stream
+	bit   int    // tight: the next bit to read
+}
+
+// frameDecoder decodes a command's fields: b is the frame after its type byte.
+// Tight, it reads the bit stream first (BooleanStream.unmarshal).
+func frameDecoder(b []byte, tight bool, intern map[string]string) decoder {
+	d := decoder{b: b, intern: intern, tight: tight}
+	if tight {
+		n := int(d.byte1())
+		switch n {
+		case 0xC0:
+			n = int(d.byte1())
+		case 0x80:
+			n = int(uint16(d.int16()))
+		}
+		d.bits = d.raw(n)
+	}
+	return d
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -45,7 +67,21 @@ func (d *decoder) byte1() byte {
 	return v
 }
 
-func (d *decoder) bool1() bool { return d.byte1() != 0 }
+func (d *decoder) bool1() bool {
+	if !d.tight {
+		return d.byte1() != 0
+	}
+	if d.err != nil {
+		return false
+	}
+	if d.bit >= 8*len(d.bits) {
+		d.fail("boolean stream of %d bytes exhausted", len(d.bits))
+		return false
+	}
+	v := d.bits[d.bit/8]>>(d.bit%8)&1 != 0
+	d.bit++
+	return v
+}
 
 func (d *decoder) int16() int16 {
 	if !d.need(2) {
@@ -74,6 +110,24 @@ func (d *decoder) int64() int64 {
 	return int64(v)
 }
 
+// long reads a Java long field of a command (see encoder.long); tight, the short
+// forms are unsigned, as Java reads them.
+func (d *decoder) long() int64 {
+	if !d.tight {
+		return d.int64()
+	}
+	wide, b := d.bool1(), d.bool1()
+	switch {
+	case wide && b:
+		return d.int64()
+	case wide:
+		return int64(uint32(d.int32()))
+	case b:
+		return int64(uint16(d.int16()))
+	}
+	return 0
+}
+
 func (d *decoder) float32() float32 { return math.Float32frombits(uint32(d.int32())) }
 func (d *decoder) float64() float64 { return math.Float64frombits(uint64(d.int64())) }
 
@@ -95,10 +149,53 @@ func (d *decoder) utf() string {
 
 // str reads a nullable string.
 func (d *decoder) str() string {
-	if !d.bool1() {
+	b, ascii, ok := d.strBytes()
+	switch {
+	case !ok:
 		return ""
+	case ascii:
+		return latin1(b)
 	}
-	return d.utf()
+	return decodeMUTF8(b)
+}
+
+// strBytes reads a nullable string's encoded bytes. ascii: the tight form of
+// single-byte characters (Java reads each byte as a char, i.e. Latin-1).
+func (d *decoder) strBytes() (b []byte, ascii, ok bool) {
+	if !d.bool1() {
+		return nil, false, false
+	}
+	if d.tight && d.bool1() {
+		n := int(d.int16())
+		if n < 0 {
+			d.fail("negative string length %d", n)
+			return nil, false, false
+		}
+		return d.raw(n), true, d.err == nil
+	}
+	n := int(uint16(d.int16()))
+	return d.raw(n), false, d.err == nil
+}
+
+// latin1 decodes bytes as Java's String(byte[], 0) does: each byte a char.
+func latin1(b []byte) string {
+	if !hasHigh(b) {
+		return string(b)
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+func hasHigh(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // bytes reads a nullable byte array (a sub-slice of the frame).

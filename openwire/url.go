@@ -13,6 +13,9 @@ import (
 type endpoint struct {
 	tls  bool
 	host string // host:port
+	// loose: ?wireFormat.tightEncodingEnabled=false, Java's option to refuse tight
+	// encoding (both sides must offer it for it to be used).
+	loose bool
 }
 
 func (e endpoint) String() string {
@@ -78,8 +81,9 @@ type URL struct {
 
 // ParseURL checks and parses one broker URL: tcp://host:port, ssl://host:port
 // (also the broker's aliases nio://, nio+ssl://, tls://, auto://...), or
-// failover:(uri,uri,...)?options, or failover:uri,uri. Options on the inner URLs
-// (wireFormat.*, jms.*) are accepted and ignored; failover options are
+// failover:(uri,uri,...)?options, or failover:uri,uri. Of the options on the inner
+// URLs, wireFormat.tightEncodingEnabled (true or false) is checked and used; the
+// others (wireFormat.*, jms.*) are accepted and ignored. Failover options are
 // checked. Dial applies the same rule, so a URL ParseURL accepts is one Dial
 // can use. Errors say which part is wrong.
 func ParseURL(s string) (*URL, error) {
@@ -182,6 +186,16 @@ func parseEndpoint(raw string) (endpoint, error) {
 		host = net.JoinHostPort(strings.Trim(host, "[]:"), port)
 	}
 	ep.host = host
+	for k, vs := range u.Query() {
+		if !strings.EqualFold(k, "wireFormat.tightEncodingEnabled") {
+			continue
+		}
+		tight, err := strconv.ParseBool(vs[len(vs)-1])
+		if err != nil {
+			return endpoint{}, fmt.Errorf("openwire: URL %q: %s=%q: want true or false", raw, k, vs[len(vs)-1])
+		}
+		ep.loose = !tight
+	}
 	return ep, nil
 }
 

@@ -28,7 +28,15 @@ func TestParseURL(t *testing.T) {
 	if eps, fo, err = parseURL("failover:tcp://a:1,tcp://b:2"); err != nil || len(eps) != 2 || !fo.randomize {
 		t.Fatalf("failover without parentheses: %v %v %v", eps, fo, err)
 	}
-	for _, bad := range []string{"", "http://x:1", "failover:()", "failover:(tcp://a:1", "failover:(tcp://a:1)?maxReconnectAttempts=x", "tcp://"} {
+	if eps[0].loose {
+		t.Error("tight encoding off without the option")
+	}
+	eps, _, err = parseURL("failover:(tcp://a:1?wireFormat.tightEncodingEnabled=false,tcp://b:2?wireFormat.tightEncodingEnabled=true)")
+	if err != nil || !eps[0].loose || eps[1].loose {
+		t.Fatalf("tightEncodingEnabled: %+v %v", eps, err)
+	}
+	for _, bad := range []string{"", "http://x:1", "failover:()", "failover:(tcp://a:1", "failover:(tcp://a:1)?maxReconnectAttempts=x", "tcp://",
+		"tcp://a:1?wireFormat.tightEncodingEnabled=no"} {
 		if _, _, err := parseURL(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

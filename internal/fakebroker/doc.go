@@ -3,8 +3,8 @@
 // beyond the client's limit, unknown or mistyped commands, undecodable message
 // bodies and random bytes.
 //
-// A Server completes the WireFormatInfo exchange as ActiveMQ does (loose
-// encoding, the broker's usual properties), answers every command that asks for
+// A Server completes the WireFormatInfo exchange as ActiveMQ does (the broker's
+// usual properties, but it offers no tight encoding: it speaks loose), answers every command that asks for
 // a response, and at the chosen Stage sends the chosen Fault:
 //
 //	srv, err := fakebroker.Start(fakebroker.Options{Fault: fakebroker.Truncated, Stage: fakebroker.AfterConnect})

@@ -72,7 +72,9 @@ func frame(body []byte) []byte {
 	return append(binary.BigEndian.AppendUint32(nil, uint32(len(body))), body...)
 }
 
-// wireFormatInfo is the broker's greeting, with the properties ActiveMQ 5.17 sends.
+// wireFormatInfo is the broker's greeting, with the properties ActiveMQ 5.17 sends
+// but one: the fake speaks loose encoding only, so it offers no tight encoding (a
+// broker configured with wireFormat.tightEncodingEnabled=false says the same).
 func wireFormatInfo(maxFrame int64, version int32) []byte {
 	if maxFrame <= 0 {
 		maxFrame = math.MaxInt64
@@ -92,7 +94,7 @@ func wireFormatInfo(maxFrame int64, version int32) []byte {
 		{"SizePrefixDisabled", 1, func(w *builder) { w.bool(false) }},
 		{"StackTraceEnabled", 1, func(w *builder) { w.bool(true) }},
 		{"TcpNoDelayEnabled", 1, func(w *builder) { w.bool(true) }},
-		{"TightEncodingEnabled", 1, func(w *builder) { w.bool(true) }},
+		{"TightEncodingEnabled", 1, func(w *builder) { w.bool(false) }},
 	}
 	p.int32(int32(len(props)))
 	for _, pr := range props {
