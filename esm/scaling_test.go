@@ -1,6 +1,7 @@
 package esm_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -247,5 +248,62 @@ func TestBatchFullBySizeSkipsTheWindow(t *testing.T) {
 	defer mu.Unlock()
 	if d := at[0].Sub(start); d > 30*time.Second {
 		t.Fatalf("the full batch was invoked %v after the mapping's creation: it waited for the 60 s window", d)
+	}
+}
+
+// Messages that arrive no faster than one worker takes them are no backlog: the
+// mapping stays at one worker and its batches grow, rather than five workers
+// splitting the same flow into batches of one (each batch a commit the broker
+// writes to its store).
+func TestTrickleDoesNotScaleOut(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	rec := newRecorder(t, func([]events.ActiveMQMessage) (int, string) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(250 * time.Millisecond) // past backlogCheck: the watcher looks during it
+		inFlight.Add(-1)
+		return 200, "{}"
+	})
+	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
+	q := queueName(t)
+	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 100,
+		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 5}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := openwire.Dial(ctx, h.broker.URL, openwire.Config{User: h.broker.User, Password: h.broker.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sess.NewProducer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// About ten messages per invocation, a tenth of a full batch: several wait in
+	// the prefetch during every invocation, which used to be enough to scale out.
+	const n = 200
+	for _, m := range numbered("t", 0, n) {
+		m.Persistent = false
+		if err := p.Send(ctx, openwire.Queue(q), m); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitDelivered(t, rec, n, 60*time.Second)
+	sizes := rec.batchSizes()
+	if p := peak.Load(); p != 1 {
+		t.Errorf("peak concurrent invocations %d, want 1: the flow never outran one worker (batches %v)", p, sizes)
+	}
+	if len(sizes) > n/4 {
+		t.Errorf("%d invocations for %d messages: batches did not grow (%v)", len(sizes), n, sizes)
 	}
 }
