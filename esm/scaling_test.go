@@ -18,6 +18,22 @@ import (
 	"github.com/mqtrigger/mqtrigger/openwire"
 )
 
+// inFlight counts a function's invocations running at once, and the most seen.
+type inFlight struct{ now, peak atomic.Int32 }
+
+// enter counts an invocation in and returns how many now run.
+func (c *inFlight) enter() int32 {
+	n := c.now.Add(1)
+	for {
+		p := c.peak.Load()
+		if n <= p || c.peak.CompareAndSwap(p, n) {
+			return n
+		}
+	}
+}
+
+func (c *inFlight) leave() { c.now.Add(-1) }
+
 // consumers reads the mqtrigger_consumers gauge of the harness's registry.
 func (h *harness) consumers() float64 { return h.metric("mqtrigger_consumers") }
 
@@ -41,17 +57,11 @@ func (h *harness) metric(name string) float64 {
 // A mapping scales up while the queue keeps full batches coming, never beyond
 // MaximumConcurrency, and back down to one consumer once the queue is drained.
 func TestScalesUpAndDown(t *testing.T) {
-	var inFlight, peak atomic.Int32
+	var invocations inFlight
 	rec := newRecorder(t, func([]events.ActiveMQMessage) (int, string) {
-		n := inFlight.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
+		invocations.enter()
 		time.Sleep(50 * time.Millisecond) // a slow function is what makes scaling worth it
-		inFlight.Add(-1)
+		invocations.leave()
 		return 200, "{}"
 	})
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
@@ -60,7 +70,7 @@ func TestScalesUpAndDown(t *testing.T) {
 	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 10,
 		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 4}})
 	waitDelivered(t, rec, 600, 60*time.Second)
-	if p := peak.Load(); p < 3 || p > 4 {
+	if p := invocations.peak.Load(); p < 3 || p > 4 {
 		t.Fatalf("peak concurrent invocations %d, want 3 or 4 (MaximumConcurrency 4)", p)
 	}
 	// IdleTimeout is 1 s in the harness: extra consumers leave soon after the drain.
@@ -118,16 +128,10 @@ func TestOrderKeptWithConcurrencyOne(t *testing.T) {
 // it still counts as full, so the mapping scales out to MaximumConcurrency.
 // Measured at the function: concurrent invocations in flight.
 func TestScalesOutOnBatchesFullBySize(t *testing.T) {
-	var inFlight, peak atomic.Int32
+	var invocations inFlight
 	var maxBatch atomic.Int32
 	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
-		n := inFlight.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
+		invocations.enter()
 		for {
 			m := maxBatch.Load()
 			if int32(len(msgs)) <= m || maxBatch.CompareAndSwap(m, int32(len(msgs))) {
@@ -138,7 +142,7 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 		// batches to outlast the scale-out on a loaded machine (it held 17 when one
 		// CI run peaked at 4, before busy workers asked for more).
 		time.Sleep(time.Second)
-		inFlight.Add(-1)
+		invocations.leave()
 		return 200, "{}"
 	})
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
@@ -158,7 +162,7 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 	if m := maxBatch.Load(); m >= 100 {
 		t.Fatalf("largest batch %d messages: the 6 MB cap should cut it before BatchSize 100", m)
 	}
-	if p := peak.Load(); p != 5 {
+	if p := invocations.peak.Load(); p != 5 {
 		t.Fatalf("peak concurrent invocations %d, want 5 (MaximumConcurrency 5)", p)
 	}
 }
@@ -170,19 +174,13 @@ func TestScalesOutOnBatchesFullBySize(t *testing.T) {
 // on full batches took 40-60 s here, as a new worker's first batch (window 0,
 // prefetch still arriving) is rarely full.
 func TestScalesOutWhileTheFunctionIsSlow(t *testing.T) {
-	var inFlight, peak atomic.Int32
+	var invocations inFlight
 	five := make(chan struct{})
 	var fiveOnce sync.Once
 	var first, fifth atomic.Int64 // unix nanoseconds
 	rec := newRecorder(t, func(msgs []events.ActiveMQMessage) (int, string) {
 		first.CompareAndSwap(0, time.Now().UnixNano())
-		n := inFlight.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
+		n := invocations.enter()
 		if n >= 5 {
 			fiveOnce.Do(func() { fifth.Store(time.Now().UnixNano()); close(five) })
 		}
@@ -190,7 +188,7 @@ func TestScalesOutWhileTheFunctionIsSlow(t *testing.T) {
 		case <-five:
 		case <-time.After(20 * time.Second):
 		}
-		inFlight.Add(-1)
+		invocations.leave()
 		return 200, "{}"
 	})
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
@@ -206,7 +204,7 @@ func TestScalesOutWhileTheFunctionIsSlow(t *testing.T) {
 	h.create(esm.Config{FunctionName: "fn", Queues: []string{q}, BatchSize: 100,
 		MaximumBatchingWindowInSeconds: intp(0), ScalingConfig: &esm.ScalingConfig{MaximumConcurrency: 5}})
 	waitDelivered(t, rec, n, 120*time.Second)
-	if p := peak.Load(); p != 5 {
+	if p := invocations.peak.Load(); p != 5 {
 		t.Fatalf("peak concurrent invocations %d, want 5 (MaximumConcurrency 5)", p)
 	}
 	took := time.Duration(fifth.Load() - first.Load())
@@ -256,17 +254,11 @@ func TestBatchFullBySizeSkipsTheWindow(t *testing.T) {
 // splitting the same flow into batches of one (each batch a commit the broker
 // writes to its store).
 func TestTrickleDoesNotScaleOut(t *testing.T) {
-	var inFlight, peak atomic.Int32
+	var invocations inFlight
 	rec := newRecorder(t, func([]events.ActiveMQMessage) (int, string) {
-		n := inFlight.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
+		invocations.enter()
 		time.Sleep(250 * time.Millisecond) // past backlogCheck: the watcher looks during it
-		inFlight.Add(-1)
+		invocations.leave()
 		return 200, "{}"
 	})
 	h := newHarness(t, harnessOptions{functions: []function.Spec{rec.spec("fn")}})
@@ -300,7 +292,7 @@ func TestTrickleDoesNotScaleOut(t *testing.T) {
 	}
 	waitDelivered(t, rec, n, 60*time.Second)
 	sizes := rec.batchSizes()
-	if p := peak.Load(); p != 1 {
+	if p := invocations.peak.Load(); p != 1 {
 		t.Errorf("peak concurrent invocations %d, want 1: the flow never outran one worker (batches %v)", p, sizes)
 	}
 	if len(sizes) > n/4 {

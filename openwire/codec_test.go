@@ -29,26 +29,28 @@ func decodeOne(t testing.TB, wire []byte) frame {
 }
 
 func TestDecodeMalformed(t *testing.T) {
-	wire := dispatchFrame(&Message{Kind: KindText, Text: "hi", Destination: Queue("q"), Properties: map[string]any{"a": "b"}}, 0)
-	frame := wire[4:]
-	// Up to the message id a truncated frame is an error; past it, the message fails
-	// alone, carrying its id so that it can be acknowledged.
-	failedAlone := 0
-	for i := 1; i < len(frame); i++ {
-		f, err := decodeFrame(frame[:i], false, 1<<20, nil)
-		switch {
-		case err != nil && failedAlone > 0:
-			t.Errorf("truncated at %d of %d: %v, after shorter frames failed only the message", i, len(frame), err)
-		case err != nil && !errors.Is(err, ErrMalformed):
-			t.Errorf("truncated at %d: error %v does not match ErrMalformed", i, err)
-		case err == nil && (f.msg == nil || f.msg.ID != "ID:host-1234-1700000000000-1:1:1:1:7" || !errors.Is(f.bodyErr, ErrMalformed)):
-			t.Errorf("truncated at %d of %d: no error, message %+v, bodyErr %v", i, len(frame), f.msg, f.bodyErr)
-		case err == nil:
-			failedAlone++
+	for _, enc := range encodings {
+		wire := dispatchFrameAs(&Message{Kind: KindText, Text: "hi", Destination: Queue("q"), Properties: map[string]any{"a": "b"}}, 0, enc.tight)
+		frame := wire[4:]
+		// Up to the message id a truncated frame is an error; past it, the message fails
+		// alone, carrying its id so that it can be acknowledged.
+		failedAlone := 0
+		for i := 1; i < len(frame); i++ {
+			f, err := decodeFrame(frame[:i], enc.tight, 1<<20, nil)
+			switch {
+			case err != nil && failedAlone > 0:
+				t.Errorf("%s: truncated at %d of %d: %v, after shorter frames failed only the message", enc.name, i, len(frame), err)
+			case err != nil && !errors.Is(err, ErrMalformed):
+				t.Errorf("%s: truncated at %d: error %v does not match ErrMalformed", enc.name, i, err)
+			case err == nil && (f.msg == nil || f.msg.ID != "ID:host-1234-1700000000000-1:1:1:1:7" || !errors.Is(f.bodyErr, ErrMalformed)):
+				t.Errorf("%s: truncated at %d of %d: no error, message %+v, bodyErr %v", enc.name, i, len(frame), f.msg, f.bodyErr)
+			case err == nil:
+				failedAlone++
+			}
 		}
-	}
-	if failedAlone == 0 {
-		t.Error("no truncation failed only the message")
+		if failedAlone == 0 {
+			t.Errorf("%s: no truncation failed only the message", enc.name)
+		}
 	}
 	// a size prefix above the limit is refused before anything is allocated
 	big := []byte{0x7f, 0xff, 0xff, 0xff, typeMessageDispatch}
@@ -98,13 +100,18 @@ func fuzzSeedMessages() []func() *Message {
 	}
 }
 
-func fuzzSeeds() [][]byte {
+func fuzzSeeds() [][]byte { return fuzzSeedsAs(false) }
+
+// fuzzSeedsAs are the fuzz seeds in the given encoding: each message's dispatch,
+// then one stream of the other commands a broker sends.
+func fuzzSeedsAs(tight bool) [][]byte {
 	var seeds [][]byte
 	for _, m := range fuzzSeedMessages() {
-		seeds = append(seeds, dispatchFrame(m(), 1))
+		seeds = append(seeds, dispatchFrameAs(m(), 1, tight))
 	}
 	var e encoder
 	e.wireFormatInfo(wireFormat{version: 12, props: map[string]any{"MaxInactivityDuration": int64(30000), "CacheSize": int32(1024)}})
+	e.tight = tight
 	start := e.beginFrame(typeExceptionResponse)
 	e.command(1, false)
 	e.int32(1)
@@ -115,6 +122,13 @@ func fuzzSeeds() [][]byte {
 	e.command(4, false)
 	e.int32(2)
 	e.endFrame(start)
+	start = e.beginFrame(typeConsumerControl)
+	e.command(5, false)
+	e.destination(&Destination{Kind: DestQueue, Name: "q"})
+	e.bool1(true)
+	e.consumerID(consumerID{conn: "c", session: 1, value: 2})
+	e.int32(0)
+	e.endFrame(start)
 	seeds = append(seeds, e.b)
 	return seeds
 }
@@ -124,18 +138,26 @@ func FuzzDecodeFrame(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		br := bufio.NewReader(bytes.NewReader(data))
-		var buf []byte
-		for {
-			fr, err := readFrame(br, buf, 1<<16)
-			if err != nil {
-				return
-			}
-			buf = fr
-			_, _ = decodeFrame(fr, false, 1<<16, map[string]string{})
+	f.Fuzz(func(t *testing.T, data []byte) { decodeStream(data, false) })
+}
+
+// decodeStream reads frames from data and decodes each as every decoder would.
+func decodeStream(data []byte, tight bool) {
+	br := bufio.NewReader(bytes.NewReader(data))
+	var buf []byte
+	for {
+		fr, err := readFrame(br, buf, 1<<16)
+		if err != nil {
+			return
 		}
-	})
+		buf = fr
+		if f, err := decodeFrame(fr, tight, 1<<16, map[string]string{}); err == nil && f.msg != nil {
+			_ = f.msg.Data()
+		}
+		_, _ = decodeConnectionError(fr, tight)
+		_, _ = decodeConsumerControl(fr, tight)
+		_, _ = decodeConnectionControl(fr, tight)
+	}
 }
 
 // FuzzDecodeMessage fuzzes the message part of a MessageDispatch.
@@ -175,7 +197,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			write("FuzzOversizedDispatch", i, s)
 		}
 	}
-	for i, s := range tightFuzzSeeds() {
+	for i, s := range fuzzSeedsAs(true) {
 		write("FuzzDecodeTightFrame", i, s)
 	}
 	b, _ := encodeProperties(map[string]any{"a": "b😀", "n": int32(1), "l": []any{int8(1)}, "m": map[string]any{"x": 1.5}, "z": nil})

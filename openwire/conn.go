@@ -40,7 +40,9 @@ type Config struct {
 	// id, the rest discarded, and dead-lettered with a cause matching
 	// ErrFrameTooLarge; the connection stays. Any other larger frame ends the
 	// connection with ErrFrameTooLarge, even under failover (it would only be
-	// sent again).
+	// sent again). It is enforced by this client, not told to the broker: a
+	// broker that knew it would refuse to send a larger message at all (with
+	// tight encoding it checks before writing) and drop the connection instead.
 	MaxFrameSize int
 	// MaxInactivityDuration: the broker must send something this often (it sends
 	// KeepAliveInfo every third of it) and so does this client. 0 means 30s, < 0 disables.
