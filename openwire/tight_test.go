@@ -102,8 +102,11 @@ func TestTightDecodesAsLoose(t *testing.T) {
 			t.Errorf("%d: redelivery counter %d", i, tf.msg.RedeliveryCounter)
 		}
 		// read as the other encoding, a frame is an error or a failed message, never a panic
-		if f, err := decodeFrame(tight[4:], false, 1<<20, nil); err == nil && f.msg != nil && f.bodyErr == nil && reflect.DeepEqual(f.msg, tf.msg) {
-			t.Errorf("%d: a tight frame decoded as loose to the same message", i)
+		if f, err := decodeFrame(tight[4:], false, 1<<20, nil); err == nil && f.msg != nil && f.bodyErr == nil {
+			f.msg.Size = 0
+			if reflect.DeepEqual(f.msg, tf.msg) {
+				t.Errorf("%d: a tight frame decoded as loose to the same message", i)
+			}
 		}
 	}
 }
